@@ -1,0 +1,1 @@
+"""Reference TokenStore implementations that pass every pytest-tokenstore clause."""
