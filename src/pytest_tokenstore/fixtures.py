@@ -1,0 +1,118 @@
+"""Fixtures of the kit, registered only when ``--tokenstore`` names a store.
+
+Override ``tokenstore_factory`` or ``tokenstore_breaker`` in the ``conftest.py`` at
+your rootdir when a store needs setup or teardown the factory alone cannot do.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .spec import StoreSpec
+
+StoreFactory = Callable[[], Any]
+StoreBreaker = Callable[[Any], contextlib.AbstractContextManager[None]]
+
+
+@pytest.fixture
+def tokenstore_dir(tmp_path: Path) -> Path:
+    """A fresh directory, private to this test, for the store's backing files.
+
+    Function scope, costs one ``mkdir``. A factory that takes one argument gets it;
+    building twice over it must reopen the same storage.
+    """
+    directory = tmp_path / "store"
+    directory.mkdir(mode=0o700)
+    return directory
+
+
+@pytest.fixture
+def tokenstore_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Run the test in a fresh, empty working directory and yield its path.
+
+    Function scope. A store that writes to a relative path (a default
+    ``zohooauth.db``, say) writes there, never among the user's files.
+    """
+    workdir = tmp_path / "cwd"
+    workdir.mkdir()
+    monkeypatch.chdir(workdir)
+    return workdir
+
+
+@pytest.fixture
+def tokenstore_factory(
+    tokenstore_spec: StoreSpec, tokenstore_dir: Path
+) -> StoreFactory:
+    """A callable with no arguments that builds a new instance of the store under test.
+
+    Function scope. Each call builds a new instance over this test's storage, so a
+    second call reopens what the first saved. Override it in your rootdir
+    ``conftest.py`` for stores that need setup or teardown (a database, a server).
+    """
+
+    def build() -> Any:
+        return tokenstore_spec.build(tokenstore_dir)
+
+    return build
+
+
+@pytest.fixture
+def tokenstore_breaker(
+    tokenstore_spec: StoreSpec, tokenstore_dir: Path
+) -> StoreBreaker | None:
+    """A callable ``breaker(store)`` giving a context manager that breaks the backend.
+
+    Function scope. None when the store declares no ``tokenstore_breaker``; the
+    failure clauses (FAIL-1 to FAIL-4) are then reported as not checked.
+    """
+    declared = tokenstore_spec.breaker
+    if declared is None:
+        return None
+
+    def breaker(store: Any) -> contextlib.AbstractContextManager[None]:
+        return declared(store, tokenstore_dir)
+
+    return breaker
+
+
+@pytest.fixture
+def tokenstore(
+    tokenstore_factory: StoreFactory,
+    tokenstore_cwd: Path,
+    request: pytest.FixtureRequest,
+) -> Iterator[Any]:
+    """A new, empty instance of the store under test.
+
+    Function scope. If the new store holds tokens, the test stops before touching
+    them, unless ``--tokenstore-allow-wipe`` is given, which empties it first.
+    """
+    store = tokenstore_factory()
+    held = store.get_tokens()
+    if held:
+        if not request.config.getoption("tokenstore_allow_wipe"):
+            from .plugin import guard_message
+
+            request.session.shouldstop = "a store under test held tokens"
+            pytest.fail(guard_message(_spec_text(request), len(held)), pytrace=False)
+        store.delete_tokens()
+    yield store
+
+
+def _spec_text(request: pytest.FixtureRequest) -> str:
+    callspec = getattr(request.node, "callspec", None)
+    spec = callspec.params.get("tokenstore_spec") if callspec else None
+    return str(spec) if spec is not None else "?"
+
+
+__all__ = [
+    "tokenstore",
+    "tokenstore_breaker",
+    "tokenstore_cwd",
+    "tokenstore_dir",
+    "tokenstore_factory",
+]

@@ -1,0 +1,298 @@
+"""The pytest plugin: options, store loading, the data guard and the verdict report.
+
+Loaded for every pytest run through the ``pytest11`` entry point, so it stays cheap:
+it imports the SDK, Hypothesis and the stores only when ``--tokenstore`` is given.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from fnmatch import fnmatch
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from .results import Ledger
+    from .spec import StoreSpec
+
+SUITE_DIR = Path(__file__).parent / "suite"
+OPTION = "--tokenstore"
+
+
+@dataclass
+class KitState:
+    """The kit's settings for this run, kept in ``config.stash``."""
+
+    specs: list[StoreSpec]
+    source: str
+    strict: bool
+    waived: frozenset[str]
+    allow_wipe: bool
+    report_path: Path | None
+    ledger: Ledger
+
+
+STATE_KEY = pytest.StashKey[KitState]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Register the ``--tokenstore*`` options and their ini keys."""
+    group = parser.getgroup("tokenstore", "TokenStore conformance (pytest-tokenstore)")
+    group.addoption(
+        OPTION,
+        action="append",
+        default=[],
+        metavar="MODULE:ATTR",
+        help="Check this token store against the contract: a TokenStore subclass "
+        "or a factory returning a new store. Repeat to check several. "
+        "Also ini key 'tokenstore' (one per line).",
+    )
+    group.addoption(
+        "--tokenstore-strict",
+        action="store_true",
+        default=None,
+        help="Fail the run on SHOULD clauses too (default: report them as "
+        "advisories). Also ini key 'tokenstore_strict'.",
+    )
+    group.addoption(
+        "--tokenstore-waive",
+        action="append",
+        default=[],
+        metavar="ID[,ID...]",
+        help="Waive clauses by id, such as BYID-2: they still run and are "
+        "reported as waived but do not fail the run. Also ini key "
+        "'tokenstore_waive'.",
+    )
+    group.addoption(
+        "--tokenstore-report",
+        metavar="PATH",
+        default=None,
+        help="Write the verdict per store and clause as JSON to PATH.",
+    )
+    group.addoption(
+        "--tokenstore-allow-wipe",
+        action="store_true",
+        default=False,
+        help="Run even if a fresh store already holds tokens. The kit calls "
+        "delete_tokens, so those tokens are destroyed.",
+    )
+    parser.addini("tokenstore", "Token stores to check (MODULE:ATTR)", type="linelist")
+    parser.addini(
+        "tokenstore_strict", "Fail on SHOULD clauses too", type="bool", default=False
+    )
+    parser.addini("tokenstore_waive", "Clause ids to waive", type="linelist")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register markers; when stores are named, load them and guard their data."""
+    config.addinivalue_line(
+        "markers", "tokenstore: a pytest-tokenstore contract test (select with -m)"
+    )
+    config.addinivalue_line(
+        "markers",
+        "tokenstore_clause(id, level=None): the contract clause a kit test checks",
+    )
+    texts, source = _store_texts(config)
+    if not texts:
+        return
+    state = _build_state(config, texts, source)
+    config.stash[STATE_KEY] = state
+    if not hasattr(config, "workerinput"):
+        for spec in state.specs:
+            _guard(spec, state.allow_wipe)
+    from . import fixtures
+
+    config.pluginmanager.register(fixtures, "tokenstore-fixtures")
+    config.pluginmanager.register(KitPlugin(state), "tokenstore-kit")
+    suite = str(SUITE_DIR)
+    if suite not in config.args:
+        config.args.append(suite)
+
+
+def _store_texts(config: pytest.Config) -> tuple[list[str], str]:
+    given: list[str] = config.getoption("tokenstore") or []
+    if given:
+        return given, OPTION
+    from_ini: list[str] = config.getini("tokenstore")
+    return from_ini, "ini key 'tokenstore'"
+
+
+def _build_state(config: pytest.Config, texts: list[str], source: str) -> KitState:
+    from .results import Ledger
+    from .spec import SpecError, load_spec
+
+    search = (config.invocation_params.dir, config.rootpath)
+    specs = []
+    for text in texts:
+        try:
+            specs.append(load_spec(text, search))
+        except SpecError as exc:
+            raise pytest.UsageError(f"{OPTION}: {exc}") from None
+    names = [spec.text for spec in specs]
+    if len(set(names)) != len(names):
+        raise pytest.UsageError(f"{OPTION}: a store is named twice in {names}")
+    strict = config.getoption("tokenstore_strict")
+    if strict is None:
+        strict = config.getini("tokenstore_strict")
+    waived = _waivers(config)
+    report = config.getoption("tokenstore_report")
+    return KitState(
+        specs=specs,
+        source=source,
+        strict=bool(strict),
+        waived=waived,
+        allow_wipe=config.getoption("tokenstore_allow_wipe"),
+        report_path=Path(report).resolve() if report else None,
+        ledger=Ledger(names, waived),
+    )
+
+
+def _waivers(config: pytest.Config) -> frozenset[str]:
+    from .clauses import CLAUSES
+
+    raw = [*config.getini("tokenstore_waive"), *config.getoption("tokenstore_waive")]
+    ids = {part.strip().upper() for item in raw for part in item.split(",")}
+    ids.discard("")
+    unknown = sorted(ids - set(CLAUSES))
+    if unknown:
+        raise pytest.UsageError(
+            f"--tokenstore-waive: unknown clause id {', '.join(unknown)}; "
+            f"the ids are listed in docs/contract.md (e.g. BYID-2, SAVE-10)"
+        )
+    return frozenset(ids)
+
+
+def _guard(spec: StoreSpec, allow_wipe: bool) -> None:
+    """Open the store once, away from the user's files, and refuse a non-empty one."""
+    from .spec import SpecError, describe_error
+
+    previous = Path.cwd()
+    with tempfile.TemporaryDirectory(prefix="tokenstore-guard-") as scratch:
+        workdir = Path(scratch)
+        os.chdir(workdir)
+        try:
+            try:
+                store = spec.build(workdir)
+            except SpecError as exc:
+                raise pytest.UsageError(f"{OPTION}: {exc}") from None
+            except Exception as exc:
+                raise pytest.UsageError(
+                    f"{OPTION}={spec}: building the store raised "
+                    f"{describe_error(exc)}. "
+                    "The kit builds a fresh store for every test, so construction "
+                    "must succeed; fix the constructor, or name a factory function "
+                    "that builds the store (it may take the test's directory)."
+                ) from None
+            try:
+                held = len(store.get_tokens() or [])
+            except Exception as exc:
+                raise pytest.UsageError(
+                    f"{OPTION}={spec}: get_tokens() on a fresh store raised "
+                    f"{describe_error(exc)}. The kit calls it before any test to make "
+                    "sure the store holds no real tokens, and will not run without it."
+                ) from None
+        finally:
+            os.chdir(previous)
+    if held and not allow_wipe:
+        raise pytest.UsageError(guard_message(spec.text, held))
+
+
+def guard_message(spec_text: str, held: int) -> str:
+    """The refusal shown when a store the kit is about to test already holds tokens."""
+    return (
+        f"{OPTION}={spec_text}: a freshly built store already holds {held} "
+        "token(s). The kit's tests call delete_tokens and would destroy them. "
+        "Point the store at empty, throwaway storage (a factory that takes the "
+        "test's directory), or pass --tokenstore-allow-wipe if they may be deleted."
+    )
+
+
+class KitPlugin:
+    """The hooks of an active run: parametrize, judge, gather and report."""
+
+    def __init__(self, state: KitState) -> None:
+        self.state = state
+
+    def pytest_report_header(self) -> list[str]:
+        """One line saying which stores are checked, from where, and how strictly."""
+        state = self.state
+        stores = ", ".join(spec.text for spec in state.specs)
+        waived = ", ".join(sorted(state.waived)) or "none"
+        strict = "on" if state.strict else "off"
+        return [
+            f"tokenstore: {stores} (from {state.source}); strict: {strict}; "
+            f"waived: {waived}"
+        ]
+
+    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
+        """Run every kit test once per store, with the store's spec in the test id."""
+        if "tokenstore_spec" not in metafunc.fixturenames:
+            return
+        specs = self.state.specs
+        metafunc.parametrize(
+            "tokenstore_spec", specs, ids=[spec.text for spec in specs]
+        )
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_pycollect_makemodule(self, module_path: Path, parent: Any) -> Any:
+        """Collect the kit's modules with the default test-name patterns."""
+        if not _in_suite(module_path):
+            return None
+        from .collect import SuiteModule
+
+        return SuiteModule.from_parent(parent, path=module_path)
+
+    def pytest_collect_file(self, file_path: Path, parent: Any) -> Any:
+        """Collect the kit's modules even where ``python_files`` would skip them."""
+        if not _in_suite(file_path) or file_path.suffix != ".py":
+            return None
+        patterns = parent.config.getini("python_files")
+        if any(fnmatch(file_path.name, pattern) for pattern in patterns):
+            return None
+        from .collect import SuiteModule
+
+        return SuiteModule.from_parent(parent, path=file_path)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Any:
+        """Attach the clause verdict to the report; let advisories and waivers pass."""
+        report = yield
+        from .verdicts import judge
+
+        judge(item, call, report, self.state.strict, self.state.waived)
+        return report
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Gather verdicts; on the controller xdist relays every worker's reports."""
+        from .results import VERDICT_PROPERTY
+
+        for name, value in report.user_properties:
+            if name == VERDICT_PROPERTY:
+                self.state.ledger.add(dict(value))  # type: ignore[call-overload]
+
+    def pytest_terminal_summary(
+        self, terminalreporter: Any, config: pytest.Config
+    ) -> None:
+        """Print one line per clause for every store, after the test summary."""
+        if hasattr(config, "workerinput"):
+            return
+        from .summary import write_summary
+
+        write_summary(terminalreporter, self.state)
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        """Write the JSON report once, on the controller."""
+        path = self.state.report_path
+        if path is None or hasattr(session.config, "workerinput"):
+            return
+        self.state.ledger.write_json(path)
+
+
+def _in_suite(path: Path) -> bool:
+    return path.parent == SUITE_DIR and path.name.startswith("test_")

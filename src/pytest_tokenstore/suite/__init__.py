@@ -1,0 +1,1 @@
+"""The contract tests the kit runs against every store given with --tokenstore."""

@@ -1,0 +1,106 @@
+"""Judging one test report against its clause's level, strict mode and waivers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from .clauses import CLAUSES, SHOULD
+from .results import (
+    ADVISORY,
+    FAIL,
+    NOTE_PROPERTY,
+    PASS,
+    UNCHECKED,
+    VERDICT_PROPERTY,
+    WAIVED,
+)
+from .spec import describe_error
+
+DETAIL_LIMIT = 400
+
+
+def clause_of(item: pytest.Item) -> tuple[str, str] | None:
+    """The clause id and level a kit test checks, or None for other tests."""
+    marker = item.get_closest_marker("tokenstore_clause")
+    if marker is None:
+        return None
+    clause_id = marker.args[0]
+    level = marker.kwargs.get("level") or CLAUSES[clause_id].level
+    return clause_id, level
+
+
+def judge(
+    item: pytest.Item,
+    call: pytest.CallInfo[None],
+    report: pytest.TestReport,
+    strict: bool,
+    waived: frozenset[str],
+) -> None:
+    """Attach a verdict to a kit test's report; turn forgiven failures into xfails."""
+    found = clause_of(item)
+    callspec = getattr(item, "callspec", None)
+    spec = callspec.params.get("tokenstore_spec") if callspec else None
+    if found is None or spec is None:
+        return
+    clause_id, level = found
+    status, detail = _status(call, report)
+    if status is None:
+        return
+    if status in (FAIL, PASS) and report.when == "call":
+        forgiven = _forgiven(clause_id, level, strict, waived)
+        if forgiven and status == FAIL:
+            status = forgiven
+            report.outcome = "skipped"
+            report.wasxfail = f"tokenstore {forgiven}: {detail}"
+        elif forgiven == WAIVED:
+            status = WAIVED
+    entry = {
+        "store": str(spec),
+        "clause": clause_id,
+        "level": level,
+        "status": status,
+        "detail": detail,
+        "passed": report.passed,
+        "nodeid": item.nodeid,
+    }
+    report.user_properties = [*report.user_properties, (VERDICT_PROPERTY, entry)]
+
+
+def _forgiven(clause_id: str, level: str, strict: bool, waived: frozenset[str]) -> str:
+    if clause_id in waived:
+        return WAIVED
+    if level == SHOULD and not strict:
+        return ADVISORY
+    return ""
+
+
+def _status(
+    call: pytest.CallInfo[None], report: pytest.TestReport
+) -> tuple[str | None, str]:
+    if report.when == "call" and report.passed:
+        notes = [str(v) for k, v in report.user_properties if k == NOTE_PROPERTY]
+        return PASS, "; ".join(notes) or "passed"
+    if report.skipped:
+        return UNCHECKED, _skip_reason(report)
+    if report.failed:
+        where = "" if report.when == "call" else f"{report.when} error: "
+        return FAIL, where + _failure_line(call)
+    return None, ""
+
+
+def _skip_reason(report: pytest.TestReport) -> str:
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return "skipped"
+
+
+def _failure_line(call: pytest.CallInfo[Any]) -> str:
+    if call.excinfo is None:
+        return "failed"
+    exc = call.excinfo.value
+    text = str(exc).strip() if isinstance(exc, AssertionError) else describe_error(exc)
+    line = text.splitlines()[0] if text else type(exc).__name__
+    return line if len(line) <= DETAIL_LIMIT else line[: DETAIL_LIMIT - 3] + "..."
