@@ -168,6 +168,7 @@ HOSTILE = {
     "comma": "a,b,,c",
     "semicolon": "a;b;c",
     "newline": "line1\nline2\r\nline3",
+    "carriage-return": "before\rafter",
     "backslash": "C:\\path\\to\\x\\",
     "like": "100%_done",
     "non-ascii": "J\u00fcrgen \u00d1and\u00fa \u6771\u4eac \U0001f680",

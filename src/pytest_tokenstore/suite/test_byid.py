@@ -42,7 +42,7 @@ def test_a_stored_id_returns_the_full_token(tokenstore: Any) -> None:
         )
 
 
-UNKNOWN_IDS = ["never-stored", "0", "", "1 OR 1=1", "' OR ''='"]
+UNKNOWN_IDS = ["never-stored", "0", "", "id", "1 OR 1=1", "' OR ''='"]
 
 
 @clause("BYID-2")
@@ -58,7 +58,7 @@ def test_an_unknown_id_returns_none(tokenstore: Any, unknown: str, filled: str) 
     except Exception as exc:
         violated(
             "BYID-2",
-            f"find_token_by_id({unknown!r}) raised {type(exc).__name__} on a "
+            f"find_token_by_id({unknown!r}) raised {type(exc).__name__} on the "
             f"{filled} store",
             "the SDK treats None as 'not stored' and goes on to log in; an "
             "exception aborts the request",
@@ -66,7 +66,7 @@ def test_an_unknown_id_returns_none(tokenstore: Any, unknown: str, filled: str) 
     if found is not None:
         violated(
             "BYID-2",
-            f"find_token_by_id({unknown!r}) returned a token on a {filled} store",
+            f"find_token_by_id({unknown!r}) returned a token on the {filled} store",
             "the SDK needs None for an id it never saved",
         )
 

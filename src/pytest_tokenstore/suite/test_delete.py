@@ -71,7 +71,16 @@ def test_an_unknown_id_removes_nothing(
     note(request, f"an unknown id {behaviour}")
 
 
-HOSTILE_IDS = ["1 OR 1=1", "' OR ''='", "1,2", "%", "*", "1; DELETE FROM tokens", ""]
+HOSTILE_IDS = [
+    "1 OR 1=1",
+    "' OR ''='",
+    "1,2",
+    "%",
+    "*",
+    "1; DELETE FROM tokens",
+    "",
+    "id",
+]
 
 
 @clause("DEL-3")

@@ -47,7 +47,7 @@ def test_a_miss_returns_none(tokenstore: Any, kind: str, filled: str) -> None:
         violated(
             "FIND-1",
             f"find_token returned {type(found).__name__} for an unknown {kind} "
-            f"on a {filled} store",
+            f"on the {filled} store",
             "the SDK needs None so that it asks for a new token",
         )
 

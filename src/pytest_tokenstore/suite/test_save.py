@@ -76,8 +76,12 @@ def test_a_new_token_is_visible_everywhere(tokenstore: Any, shape: str) -> None:
 
 @clause("SAVE-2")
 def test_new_tokens_get_distinct_str_ids(tokenstore: Any) -> None:
-    """Each token saved without an id gets a new non-empty str id, set on it."""
-    tokens = [save("SAVE-2", tokenstore, sample(n)) for n in range(1, 5)]
+    """Each token saved without an id gets a new non-empty str id, set on it.
+
+    Twelve saves, because ids computed from text ("9" sorts after "10") collide
+    only past nine records.
+    """
+    tokens = [save("SAVE-2", tokenstore, sample(n)) for n in range(1, 13)]
 
     ids = [token.get_id() for token in tokens]
     listed = sorted(str(r["id"]) for r in snapshot("SAVE-2", tokenstore))
