@@ -168,7 +168,8 @@ class _Record(NamedTuple):
         """Return the new record for a token that matches nothing.
 
         The token keeps its own id if it has one (SAVE-3); otherwise it gets a
-        random one, which no record of this or any earlier store had (SAVE-10).
+        random 128-bit one, too unlikely to repeat for a deleted record's id ever
+        to be handed out again, even by a later store (SAVE-10).
         A token without a refresh, grant or access token is refused (SAVE-8).
         """
         if not (

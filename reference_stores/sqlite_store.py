@@ -114,6 +114,8 @@ class SQLiteTokenStore(TokenStore):
                 "SQLiteTokenStore needs the path of a file, not ':memory:'; for a "
                 "database in memory use InMemoryTokenStore"
             )
+        # mode=rw: connections never create the file; only __init__ does, privately.
+        self._uri = Path(self._path).as_uri() + "?mode=rw"
         with _sdk_errors("could not open the token database"):
             _create_private_file(self._path)
             with self._connect() as db:
@@ -210,11 +212,12 @@ class SQLiteTokenStore(TokenStore):
         """Open a connection for one call and close it when the call is done.
 
         A fresh connection per call keeps the store free of per-thread state and
-        safe to use after ``fork``. ``isolation_level=None`` leaves transactions
-        to ``_transaction``.
+        safe to use after ``fork``. If the file has gone, opening fails rather
+        than starting an empty database. ``isolation_level=None`` leaves
+        transactions to ``_transaction``.
         """
         connection = sqlite3.connect(
-            self._path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None
+            self._uri, uri=True, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None
         )
         return contextlib.closing(connection)
 
@@ -308,7 +311,8 @@ class _Record(NamedTuple):
         """Return the new record for a token that matches nothing.
 
         The token keeps its own id if it has one (SAVE-3); otherwise it gets a
-        random one, which no record of this or any earlier store had (SAVE-10).
+        random 128-bit one, too unlikely to repeat for a deleted record's id ever
+        to be handed out again, even by a later store (SAVE-10).
         A token without a refresh, grant or access token is refused (SAVE-8).
         """
         if not (

@@ -15,7 +15,7 @@ GOOD_STORE = "reference_stores.list_store:ListTokenStore"
 
 def run_kit(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     """Run pytest with the kit in-process, from an empty directory."""
-    return pytester.runpytest_inprocess("-p", "no:cacheprovider", "-q", *args)
+    return pytester.runpytest_inprocess("-p", "no:cacheprovider", *args)
 
 
 def run_report(

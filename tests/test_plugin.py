@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -18,7 +19,8 @@ def test_runs_without_the_option_are_unchanged(pytester: pytest.Pytester) -> Non
     result = run_kit(pytester)
 
     result.assert_outcomes(passed=1)
-    result.stdout.no_fnmatch_line("*tokenstore*")
+    result.stdout.no_fnmatch_line("tokenstore:*")
+    result.stdout.no_fnmatch_line("*tokenstore conformance*")
 
 
 def test_a_value_without_a_colon_is_a_usage_error(pytester: pytest.Pytester) -> None:
@@ -130,21 +132,29 @@ def test_a_class_needing_arguments_is_a_usage_error(pytester: pytest.Pytester) -
 
 
 SHARED_STORE = """
-from reference_stores.list_store import ListTokenStore
-from tests.helpers import REPO  # noqa: F401  (the repo is importable)
-from pytest_tokenstore.tokens import make_token, sample
-
-REAL = ListTokenStore()
-REAL.save_token(make_token(**sample(1)))
+from reference_stores.sqlite_store import SQLiteTokenStore
 
 def shared():
-    return REAL
+    return SQLiteTokenStore({path!r})
 """
+
+
+def _real_tokens(pytester: pytest.Pytester) -> Path:
+    """A store file at a fixed path holding one real-looking token."""
+    from pytest_tokenstore.tokens import make_token, sample
+    from reference_stores.sqlite_store import SQLiteTokenStore
+
+    path = pytester.path / "production-tokens.db"
+    SQLiteTokenStore(path).save_token(make_token(**sample(1)))
+    pytester.makepyfile(mystore=SHARED_STORE.format(path=str(path)))
+    return path
 
 
 def test_a_store_holding_tokens_is_refused_and_kept(pytester: pytest.Pytester) -> None:
     """A store that already holds tokens stops the run before any test touches it."""
-    pytester.makepyfile(mystore=SHARED_STORE)
+    from reference_stores.sqlite_store import SQLiteTokenStore
+
+    path = _real_tokens(pytester)
 
     result = run_kit(pytester, "--tokenstore=mystore:shared")
 
@@ -156,22 +166,24 @@ def test_a_store_holding_tokens_is_refused_and_kept(pytester: pytest.Pytester) -
             "*--tokenstore-allow-wipe*"
         ]
     )
-    import mystore  # type: ignore[import-not-found]
-
-    assert len(mystore.REAL.get_tokens()) == 1
+    assert len(SQLiteTokenStore(path).get_tokens()) == 1
 
 
 def test_allow_wipe_runs_against_a_store_holding_tokens(
     pytester: pytest.Pytester,
 ) -> None:
     """With --tokenstore-allow-wipe the kit empties the store and runs."""
-    pytester.makepyfile(mystore=SHARED_STORE)
+    _real_tokens(pytester)
 
     result = run_kit(
-        pytester, "--tokenstore=mystore:shared", "--tokenstore-allow-wipe", "-x"
+        pytester,
+        "--tokenstore=mystore:shared",
+        "--tokenstore-allow-wipe",
+        "-k",
+        "test_an_empty_store_lists_nothing",
     )
 
-    assert result.ret == pytest.ExitCode.OK
+    result.assert_outcomes(passed=1)
 
 
 def test_an_unknown_waiver_is_a_usage_error(pytester: pytest.Pytester) -> None:
@@ -237,6 +249,7 @@ def test_test_ids_carry_the_store(pytester: pytest.Pytester) -> None:
         f"--tokenstore={GOOD_STORE}",
         "--tokenstore=reference_stores.memory_store:InMemoryTokenStore",
         "--collect-only",
+        "-q",
         "-k",
         "test_an_empty_store_lists_nothing",
     )
@@ -273,30 +286,25 @@ def test_relative_paths_land_in_a_scratch_directory(pytester: pytest.Pytester) -
 DIRECTORY_FACTORY = """
 from reference_stores.sqlite_store import SQLiteTokenStore
 
-SEEN = []
-
 def make(directory):
-    SEEN.append(directory)
+    with open({log!r}, "a") as log:
+        log.write(str(directory) + "\\n")
     return SQLiteTokenStore(directory / "tokens.db")
 """
 
 
 def test_a_factory_gets_a_private_directory(pytester: pytest.Pytester) -> None:
-    """A one-argument factory is given a fresh directory per test."""
-    pytester.makepyfile(mystore=DIRECTORY_FACTORY)
-    pytester.makepyfile(
-        test_seen="""
-        import mystore
+    """A one-argument factory is given a fresh directory for every test."""
+    log = pytester.path / "directories.txt"
+    pytester.makepyfile(mystore=DIRECTORY_FACTORY.format(log=str(log)))
 
-        def test_zz_directories_were_fresh():
-            tests = {d.parent for d in mystore.SEEN}
-            assert len(tests) > 10
-        """
-    )
-
-    result = run_kit(pytester, "--tokenstore=mystore:make", "-p", "no:randomly")
+    result = run_kit(pytester, "--tokenstore=mystore:make", "-k", "SAVE or FIND")
 
     assert result.ret == pytest.ExitCode.OK
+    guard, *built = log.read_text().splitlines()
+    assert not Path(guard).exists()
+    assert len(built) == len(set(built)) > 50
+    assert not any(Path(d).is_relative_to(pytester.path) for d in built)
 
 
 CONFTEST_OVERRIDE = """

@@ -280,7 +280,7 @@ class KitPlugin:
         self, terminalreporter: Any, config: pytest.Config
     ) -> None:
         """Print one line per clause for every store, after the test summary."""
-        if hasattr(config, "workerinput"):
+        if hasattr(config, "workerinput") or config.option.collectonly:
             return
         from .summary import write_summary
 
