@@ -29,3 +29,41 @@ def run_report(
     document = json.loads(path.read_text(encoding="utf-8"))
     (entry,) = document["stores"]
     return result, {c["id"]: c for c in entry["clauses"]}
+
+
+def run_kit_process(
+    directory: Path, *args: str
+) -> tuple[int, str, dict[str, dict[str, dict[str, Any]]]]:
+    """Run the kit in a new process in ``directory``; return code, output, verdicts.
+
+    The verdicts are keyed by store spec, then clause id.
+    """
+    import os
+    import subprocess
+    import sys
+
+    report = directory / "report.json"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            *args,
+            f"--tokenstore-report={report}",
+        ],
+        cwd=directory,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    document = json.loads(report.read_text(encoding="utf-8"))
+    verdicts = {
+        entry["store"]: {c["id"]: c for c in entry["clauses"]}
+        for entry in document["stores"]
+    }
+    return completed.returncode, completed.stdout, verdicts

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from zohocrmsdk.src.com.zoho.api.authenticator.store.file_store import FileStore
 
@@ -10,3 +14,24 @@ from zohocrmsdk.src.com.zoho.api.authenticator.store.file_store import FileStore
 def sdk_file_store(directory: Path) -> FileStore:
     """The SDK's CSV FileStore over a file in the test's private directory."""
     return FileStore(str(directory / "tokens.csv"))
+
+
+@contextlib.contextmanager
+def _file_replaced_by_a_directory(store: Any, directory: Path) -> Iterator[None]:
+    """Put a directory where the CSV file was, so every open fails, then undo it.
+
+    Permissions cannot break a file for root, who runs CI here; a directory in its
+    place can.
+    """
+    path = Path(store.file_path)
+    aside = path.with_name(path.name + ".aside")
+    os.replace(path, aside)
+    path.mkdir()
+    try:
+        yield
+    finally:
+        path.rmdir()
+        os.replace(aside, path)
+
+
+sdk_file_store.tokenstore_breaker = _file_replaced_by_a_directory  # type: ignore[attr-defined]

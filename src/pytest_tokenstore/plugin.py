@@ -32,7 +32,7 @@ class KitState:
     strict: bool
     waived: frozenset[str]
     allow_wipe: bool
-    report_path: Path | None
+    report_paths: list[Path]
     ledger: Ledger
 
 
@@ -69,9 +69,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--tokenstore-report",
+        action="append",
+        default=[],
         metavar="PATH",
-        default=None,
-        help="Write the verdict per store and clause as JSON to PATH.",
+        help="Write the verdict per store and clause to PATH: a Markdown matrix "
+        "if PATH ends in .md, JSON otherwise. Repeatable.",
     )
     group.addoption(
         "--tokenstore-allow-wipe",
@@ -139,14 +141,14 @@ def _build_state(config: pytest.Config, texts: list[str], source: str) -> KitSta
     if strict is None:
         strict = config.getini("tokenstore_strict")
     waived = _waivers(config)
-    report = config.getoption("tokenstore_report")
+    reports = config.getoption("tokenstore_report")
     return KitState(
         specs=specs,
         source=source,
         strict=bool(strict),
         waived=waived,
         allow_wipe=config.getoption("tokenstore_allow_wipe"),
-        report_path=Path(report).resolve() if report else None,
+        report_paths=[Path(report).resolve() for report in reports],
         ledger=Ledger(names, waived),
     )
 
@@ -287,11 +289,11 @@ class KitPlugin:
         write_summary(terminalreporter, self.state)
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        """Write the JSON report once, on the controller."""
-        path = self.state.report_path
-        if path is None or hasattr(session.config, "workerinput"):
+        """Write the reports once, on the controller."""
+        if hasattr(session.config, "workerinput"):
             return
-        self.state.ledger.write_json(path)
+        for path in self.state.report_paths:
+            self.state.ledger.write(path)
 
 
 def _in_suite(path: Path) -> bool:

@@ -68,7 +68,7 @@ class Ledger:
 
     def _fold(self, store: str, clause_id: str) -> Verdict:
         clause = CLAUSES[clause_id]
-        entries = self._items.get((store, clause_id), [])
+        entries = sorted(self._items.get((store, clause_id), []), key=_by_node)
         if not entries:
             reason = clause.checked_from or "no check of it was selected in this run"
             return Verdict(clause_id, clause.level, UNCHECKED, reason)
@@ -106,10 +106,71 @@ class Ledger:
             ]
         }
 
-    def write_json(self, path: Path) -> None:
-        """Write the JSON report, creating its directory."""
+    def write(self, path: Path) -> None:
+        """Write the report: a Markdown matrix for ``.md`` paths, JSON otherwise.
+
+        A Markdown file that already holds the start and end markers keeps the text
+        around them; only what lies between is replaced.
+        """
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(self.report(), indent=2) + "\n", encoding="utf-8")
+        if path.suffix.lower() == ".md":
+            text = _embed(path, self.markdown())
+        else:
+            text = json.dumps(self.report(), indent=2) + "\n"
+        path.write_text(text, encoding="utf-8")
+
+    def markdown(self) -> str:
+        """Clauses as rows, stores as columns, then every non-passing detail."""
+        verdicts = {store: self.verdicts(store) for store in self.stores}
+        lines = [
+            "Written by pytest-tokenstore's `--tokenstore-report`; regenerate it "
+            "rather than edit it. Cells: pass, **FAIL** (a MUST clause broken), "
+            "advisory (a SHOULD clause broken), waived, not checked.",
+            "",
+            "| Clause | Level | " + " | ".join(f"`{s}`" for s in self.stores) + " |",
+            "| --- | --- |" + " --- |" * len(self.stores),
+        ]
+        for row, clause_id in enumerate(CLAUSES):
+            cells = [_cell(verdicts[store][row].status) for store in self.stores]
+            level = CLAUSES[clause_id].level
+            lines.append(f"| {clause_id} | {level} | " + " | ".join(cells) + " |")
+        for store in self.stores:
+            notes = [v for v in verdicts[store] if v.status not in (PASS, UNCHECKED)]
+            if notes:
+                lines += ["", f"**`{store}`**", ""]
+                lines += [
+                    f"- {v.clause_id} ({LABELS[v.status]}): {_escape(v.detail)}"
+                    for v in notes
+                ]
+        return "\n".join(lines) + "\n"
+
+
+MATRIX_START = "<!-- tokenstore-matrix:start -->"
+MATRIX_END = "<!-- tokenstore-matrix:end -->"
+
+
+def _embed(path: Path, matrix: str) -> str:
+    try:
+        current = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return f"# Conformance matrix\n\n{matrix}"
+    head, start, rest = current.partition(MATRIX_START)
+    _, end, tail = rest.partition(MATRIX_END)
+    if not (start and end):
+        return f"# Conformance matrix\n\n{matrix}"
+    return f"{head}{MATRIX_START}\n{matrix}{MATRIX_END}{tail}"
+
+
+def _by_node(entry: dict[str, Any]) -> str:
+    return str(entry.get("nodeid", ""))
+
+
+def _cell(status: str) -> str:
+    return "**FAIL**" if status == FAIL else LABELS[status]
+
+
+def _escape(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def _detail(entries: list[dict[str, Any]], total: int, status: str) -> str:

@@ -238,6 +238,7 @@ REFUSED = {
         "client_secret": "secret",
     },
     "id-only": {"id": "never-stored-id"},
+    "credentials-without-user": {"client_id": "1000.CLIENT", "client_secret": "s"},
 }
 
 
@@ -337,6 +338,9 @@ DUPLICATES = {
         sample(7, user_name=a["user_name"]),
     ],
     "same-token-twice": lambda a: [dict(a, id=None), dict(a, id=None)],
+    "unknown-id-for-a-known-user": lambda a: [
+        sample(8, user_name=a["user_name"], id="an-id-never-stored"),
+    ],
     "five-rotations": lambda a: [
         sample(10 + n, user_name=a["user_name"], client_id=a["client_id"])
         for n in range(5)

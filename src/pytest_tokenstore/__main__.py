@@ -1,0 +1,86 @@
+"""``python -m pytest_tokenstore``: run the kit on named stores or the bundled ones."""
+
+from __future__ import annotations
+
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+REFERENCE_STORES = (
+    "reference_stores.sqlite_store:SQLiteTokenStore",
+    "reference_stores.memory_store:InMemoryTokenStore",
+    "reference_stores.list_store:ListTokenStore",
+)
+
+USAGE = """\
+usage: python -m pytest_tokenstore [MODULE:ATTR ...] [pytest options]
+
+Check token stores for the Zoho CRM Python SDK against the TokenStore contract
+and print the conformance matrix (clauses as rows, stores as columns).
+
+  MODULE:ATTR    a TokenStore subclass, or a factory returning a new store,
+                 e.g. mypackage.stores:RedisTokenStore. Repeat for several.
+                 With none, the three bundled reference stores are checked.
+
+Any other argument goes to pytest, for example:
+  -n auto                      run in parallel (pytest-xdist)
+  --tokenstore-strict          fail on SHOULD clauses too
+  --tokenstore-waive=BYID-2    waive a clause (still run, reported as waived)
+  --tokenstore-report=PATH     also write the verdicts (JSON, or Markdown for .md)
+  -k EXPR / -m EXPR            select tests
+
+Exit status: 0 when every MUST clause holds, 1 when one fails, 4 on a usage
+error (see docs/usage.md). Only the kit's tests run, not those of the
+current directory.
+"""
+
+SUITE_DIR = Path(__file__).parent / "suite"
+_SPEC = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
+
+
+def split_arguments(argv: list[str]) -> tuple[list[str], list[str]]:
+    """Separate store specs (``MODULE:ATTR``) from the arguments meant for pytest."""
+    specs = [arg for arg in argv if _SPEC.match(arg)]
+    rest = [arg for arg in argv if not _SPEC.match(arg)]
+    return specs, rest
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the suite and print the matrix; return pytest's exit code."""
+    import pytest
+
+    arguments = sys.argv[1:] if argv is None else argv
+    if {"-h", "--help"} & set(arguments):
+        sys.stdout.write(USAGE)
+        return 0
+    specs, rest = split_arguments(arguments)
+    stores = specs or list(REFERENCE_STORES)
+    with tempfile.TemporaryDirectory(prefix="tokenstore-matrix-") as scratch:
+        matrix = Path(scratch) / "matrix.md"
+        code = pytest.main(
+            [
+                str(SUITE_DIR),
+                "-p",
+                "no:cacheprovider",
+                # This package is imported already, as the module being run.
+                "-W",
+                "ignore::pytest.PytestAssertRewriteWarning",
+                *(f"--tokenstore={spec}" for spec in stores),
+                *rest,
+                f"--tokenstore-report={matrix}",
+            ]
+        )
+        if matrix.exists():
+            sys.stdout.write("\n" + _table(matrix.read_text(encoding="utf-8")))
+    return int(code)
+
+
+def _table(markdown: str) -> str:
+    return "".join(
+        line + "\n" for line in markdown.splitlines() if line.startswith("|")
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

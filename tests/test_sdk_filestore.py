@@ -1,0 +1,61 @@
+"""The SDK's FileStore run through the kit: its real deviations, clause by clause."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from pytest_tokenstore.clauses import CLAUSES
+from tests.helpers import run_kit_process
+
+FILESTORE = "tests.sdk_stores:sdk_file_store"
+
+DEVIATIONS = {
+    "KEY-1": "fail",  # an empty user name does not fall through; grant misses fall
+    # back to the refresh token
+    "SAVE-8": "fail",  # a token with client credentials only is stored
+    "DUP-1": "fail",  # an unknown id with a known user name adds a second record
+    "TRIP-1": "fail",  # reads the CSV without newline='', so \r and \r\n change
+    "BYID-2": "fail",  # raises SDKException for an unknown id
+    "DEL-3": "fail",  # delete_token("id") deletes the CSV header, losing a record
+    "KEY-3": "advisory",  # an id-only token is not looked up by id
+    "SAVE-10": "advisory",  # the next id is max + 1, so a deleted last id returns
+    "SAVE-11": "advisory",  # a named token does not adopt its grant's unnamed row
+    "INPUT-1": "advisory",  # find_token returns a non-token argument as it is
+}
+"""What the kit reports for FileStore in zohocrmsdk8_0 7.0.0, with the cause."""
+
+
+Verdicts = dict[str, dict[str, Any]]
+
+
+@pytest.fixture(scope="module")
+def filestore_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, Verdicts]:
+    """The kit's exit code and verdicts for FileStore, from one run in a process."""
+    code, _, verdicts = run_kit_process(
+        tmp_path_factory.mktemp("filestore"), f"--tokenstore={FILESTORE}", "-n", "2"
+    )
+    return code, verdicts[FILESTORE]
+
+
+def test_filestore_fails_the_run(filestore_run: tuple[int, Verdicts]) -> None:
+    """FileStore breaks MUST clauses, so the run fails."""
+    code, _ = filestore_run
+
+    assert code == pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.mark.parametrize("clause_id", list(CLAUSES))
+def test_each_clause_gets_its_real_verdict(
+    filestore_run: tuple[int, Verdicts], clause_id: str
+) -> None:
+    """Flagged where FileStore really deviates, passed where it conforms."""
+    _, clauses = filestore_run
+    clause = CLAUSES[clause_id]
+    if clause.checked_from is not None:
+        expected = "unchecked"
+    else:
+        expected = DEVIATIONS.get(clause_id, "pass")
+
+    assert clauses[clause_id]["status"] == expected, clauses[clause_id]["detail"]
