@@ -465,6 +465,59 @@ class CrashesOnNonTokens(SoundStore):
         return None
 
 
+class CutsAtComma(SoundStore):
+    """Values are cut at the first comma, as a naive CSV writer would."""
+
+    def encode(self, value: Any) -> Any:
+        return value.split(",")[0] if isinstance(value, str) else value
+
+
+class FoldsUserCase(SoundStore):
+    """User names are stored lower-cased, so they come back changed."""
+
+    def encode(self, value: Any) -> Any:
+        return value.lower() if isinstance(value, str) and "@" in value else value
+
+
+class IntegerIds(SoundStore):
+    """Ids are the backend's integers, handed out as int, not str."""
+
+    def new_id(self) -> Any:
+        return int(super().new_id()[1:])
+
+
+class UpdateForgetsExpiry(SoundStore):
+    """The update statement lists every column but the expiry."""
+
+    def merge(self, row: Row, token: OAuthToken) -> None:
+        kept = row["expires_in"]
+        super().merge(row, token)
+        row["expires_in"] = kept
+
+
+class SkipsFirstRow(SoundStore):
+    """get_tokens skips the first row, as if it were a header line."""
+
+    def get_tokens(self) -> Any:
+        return super().get_tokens()[1:]
+
+
+class DeletesBySubstring(SoundStore):
+    """delete_token removes every record whose id contains the one given."""
+
+    def delete_token(self, id: Any) -> None:
+        rows = self.rows()
+        rows[:] = [r for r in rows if str(id) not in str(r["id"])]
+
+
+class IdCounterRestartsOnClear(SoundStore):
+    """delete_tokens also resets the id counter, so old ids come back."""
+
+    def delete_tokens(self) -> None:
+        super().delete_tokens()
+        self._issued = 0
+
+
 CAUGHT_BY = {
     FallsBackToRefresh: "KEY-1",
     IgnoresIdOnSave: "KEY-2",
@@ -510,5 +563,76 @@ CAUGHT_BY = {
     ClearsBeforeWriting: "FAIL-4",
     StoresNonTokens: "INPUT-1",
     CrashesOnNonTokens: "INPUT-1",
+    CutsAtComma: "TRIP-1",
+    FoldsUserCase: "TRIP-4",
+    IntegerIds: "SAVE-2",
+    UpdateForgetsExpiry: "SAVE-5",
+    SkipsFirstRow: "ALL-1",
+    DeletesBySubstring: "DEL-3",
+    IdCounterRestartsOnClear: "SAVE-10",
 }
 """Each broken store and the clause that must flag it."""
+
+
+class StaleKeyIndex(SoundStore):
+    """Lookups go through an index that updates forget, so a rotated key is lost."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.index: dict[tuple[str, Any], Row] = {}
+
+    def reindex(self) -> None:
+        self.index = {
+            (column, row[column]): row
+            for row in self.rows()
+            for column in ("user_name", "access_token", "grant_token", "refresh_token")
+            if row[column]
+        }
+
+    def find_row(self, token: OAuthToken) -> Row | None:
+        key = self.key_of(token)
+        if key is None:
+            return super().find_row(token)
+        self.rows()  # the backend is asked, as a real store's query would
+        return self.index.get(key)
+
+    def insert(self, token: OAuthToken) -> None:
+        super().insert(token)
+        self.reindex()
+
+    def delete_token(self, id: Any) -> None:
+        super().delete_token(id)
+        self.reindex()
+
+    def delete_tokens(self) -> None:
+        super().delete_tokens()
+        self.index.clear()
+
+
+class ForgetsDeletesInCache(SoundStore):
+    """find_token answers from a cache that delete_token does not empty."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cache: dict[tuple[str, Any], Row] = {}
+
+    def find_row(self, token: OAuthToken) -> Row | None:
+        key = self.key_of(token)
+        self.rows()  # the backend is asked, as a real store's query would
+        if key is not None and key in self.cache:
+            return self.cache[key]
+        row = super().find_row(token)
+        if key is not None and row is not None:
+            self.cache[key] = row
+        return row
+
+    def delete_tokens(self) -> None:
+        super().delete_tokens()
+        self.cache.clear()
+
+
+CAUGHT_ONLY_BY_THE_STATE_MACHINE = {
+    StaleKeyIndex: "FIND-2",
+    ForgetsDeletesInCache: "DEL-1",
+}
+"""Defects that need a sequence: no fixed contract test sees them."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from pytest_tokenstore.clauses import CLAUSES, MUST
-from tests.broken_stores import CAUGHT_BY
+from pytest_tokenstore.results import VERDICT_PROPERTY
+from tests.broken_stores import CAUGHT_BY, CAUGHT_ONLY_BY_THE_STATE_MACHINE
 from tests.helpers import run_report
 
 IN_SCOPE = {
@@ -20,15 +21,43 @@ def test_every_clause_in_scope_has_a_broken_store() -> None:
     assert IN_SCOPE - set(CAUGHT_BY.values()) == set()
 
 
+ZOO = {**CAUGHT_BY, **CAUGHT_ONLY_BY_THE_STATE_MACHINE}
+
+
+def flagged_by(result: pytest.RunResult, clause_id: str) -> set[str]:
+    """Which part of the kit flagged ``clause_id``: "contract" and/or "machine"."""
+    parts = set()
+    for report in result.reprec.getreports("pytest_runtest_logreport"):  # type: ignore[attr-defined]
+        for name, entry in report.user_properties:
+            if (
+                name == VERDICT_PROPERTY
+                and entry["clause"] == clause_id
+                and entry["status"] in ("fail", "advisory")
+            ):
+                stateful = "test_stateful.py" in report.nodeid
+                parts.add("machine" if stateful else "contract")
+    return parts
+
+
 @pytest.mark.parametrize(
     ("store", "clause_id"),
-    [(store.__name__, clause_id) for store, clause_id in CAUGHT_BY.items()],
+    [(store.__name__, clause_id) for store, clause_id in ZOO.items()],
 )
 def test_the_kit_catches_the_defect(
-    pytester: pytest.Pytester, store: str, clause_id: str
+    pytester: pytest.Pytester,
+    monkeypatch: pytest.MonkeyPatch,
+    store: str,
+    clause_id: str,
 ) -> None:
-    """The broken store's clause is flagged, and a MUST defect fails the run."""
-    result, clauses = run_report(pytester, f"tests.broken_stores:{store}")
+    """The broken store's clause is flagged, and a MUST defect fails the run.
+
+    Run as in CI (derandomized), and without shrinking, which changes how long a
+    failure takes to report, not whether it is found.
+    """
+    monkeypatch.setenv("CI", "1")
+    result, clauses = run_report(
+        pytester, f"tests.broken_stores:{store}", "--tokenstore-no-shrink"
+    )
 
     verdict = clauses[clause_id]
     # CrashesOnNonTokens breaks only the SHOULD half of INPUT-1.
@@ -36,6 +65,11 @@ def test_the_kit_catches_the_defect(
     assert verdict["status"] == ("fail" if must else "advisory"), verdict
     assert verdict["detail"].split("failed: ", 1)[1].startswith(f"{clause_id}:")
     assert result.ret == (pytest.ExitCode.TESTS_FAILED if must else pytest.ExitCode.OK)
+    parts = flagged_by(result, clause_id)
+    if store in {s.__name__ for s in CAUGHT_ONLY_BY_THE_STATE_MACHINE}:
+        assert parts == {"machine"}, "the contract tests alone now catch it"
+    else:
+        assert "contract" in parts
 
 
 def test_strict_mode_fails_on_a_should_defect(pytester: pytest.Pytester) -> None:

@@ -15,10 +15,14 @@ from .tokens import FIELDS, Record, make_token, read
 class ContractViolation(AssertionError):
     """A store broke a clause; the message starts with the clause id."""
 
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.clause_id = message.split(":", 1)[0]
 
-def clause(clause_id: str, level: str | None = None) -> pytest.MarkDecorator:
-    """Mark a kit test as checking ``clause_id`` (at ``level`` if only part of it)."""
-    return pytest.mark.tokenstore_clause(clause_id, level=level)
+
+def clause(*clause_ids: str, level: str | None = None) -> pytest.MarkDecorator:
+    """Mark a kit test as checking these clauses (at ``level`` if only part of one)."""
+    return pytest.mark.tokenstore_clause(*clause_ids, level=level)
 
 
 def violated(clause_id: str, did: str, needs: str) -> NoReturn:

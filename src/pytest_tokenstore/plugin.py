@@ -76,6 +76,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "if PATH ends in .md, JSON otherwise. Repeatable.",
     )
     group.addoption(
+        "--tokenstore-thorough",
+        action="store_true",
+        default=False,
+        help="Run the state machine with many more and longer sequences "
+        "(minutes, not seconds). Also ini key 'tokenstore_thorough'.",
+    )
+    group.addoption(
+        "--tokenstore-no-shrink",
+        action="store_true",
+        default=False,
+        help="Report the first failing sequence the state machine finds without "
+        "shortening it: faster on a broken store, with a longer snippet.",
+    )
+    group.addoption(
         "--tokenstore-allow-wipe",
         action="store_true",
         default=False,
@@ -87,6 +101,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "tokenstore_strict", "Fail on SHOULD clauses too", type="bool", default=False
     )
     parser.addini("tokenstore_waive", "Clause ids to waive", type="linelist")
+    parser.addini(
+        "tokenstore_thorough", "Thorough state machine runs", type="bool", default=False
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -96,7 +113,10 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     config.addinivalue_line(
         "markers",
-        "tokenstore_clause(id, level=None): the contract clause a kit test checks",
+        "tokenstore_clause(*ids, level=None): the contract clauses a kit test checks",
+    )
+    config.addinivalue_line(
+        "markers", "tokenstore_stateful: the kit's Hypothesis state machine tests"
     )
     texts, source = _store_texts(config)
     if not texts:

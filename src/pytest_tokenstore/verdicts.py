@@ -1,4 +1,4 @@
-"""Judging one test report against its clause's level, strict mode and waivers."""
+"""Judging one test report against its clauses' levels, strict mode and waivers."""
 
 from __future__ import annotations
 
@@ -21,14 +21,13 @@ from .spec import describe_error
 DETAIL_LIMIT = 400
 
 
-def clause_of(item: pytest.Item) -> tuple[str, str] | None:
-    """The clause id and level a kit test checks, or None for other tests."""
+def clauses_of(item: pytest.Item) -> list[tuple[str, str]]:
+    """The clause ids and levels a kit test checks; empty for other tests."""
     marker = item.get_closest_marker("tokenstore_clause")
     if marker is None:
-        return None
-    clause_id = marker.args[0]
-    level = marker.kwargs.get("level") or CLAUSES[clause_id].level
-    return clause_id, level
+        return []
+    override = marker.kwargs.get("level")
+    return [(cid, override or CLAUSES[cid].level) for cid in marker.args]
 
 
 def judge(
@@ -38,34 +37,61 @@ def judge(
     strict: bool,
     waived: frozenset[str],
 ) -> None:
-    """Attach a verdict to a kit test's report; turn forgiven failures into xfails."""
-    found = clause_of(item)
+    """Attach verdicts to a kit test's report; turn forgiven failures into xfails.
+
+    A test checking several clauses (the state machine) passes for all of them,
+    and fails for the one its ContractViolation names.
+    """
+    checked = clauses_of(item)
     callspec = getattr(item, "callspec", None)
     spec = callspec.params.get("tokenstore_spec") if callspec else None
-    if found is None or spec is None:
+    if not checked or spec is None:
         return
-    clause_id, level = found
     status, detail = _status(call, report)
     if status is None:
         return
-    if status in (FAIL, PASS) and report.when == "call":
-        forgiven = _forgiven(clause_id, level, strict, waived)
-        if forgiven and status == FAIL:
-            status = forgiven
-            report.outcome = "skipped"
-            report.wasxfail = f"tokenstore {forgiven}: {detail}"
-        elif forgiven == WAIVED:
-            status = WAIVED
-    entry = {
-        "store": str(spec),
-        "clause": clause_id,
-        "level": level,
-        "status": status,
-        "detail": detail,
-        "passed": report.passed,
-        "nodeid": item.nodeid,
-    }
-    report.user_properties = [*report.user_properties, (VERDICT_PROPERTY, entry)]
+    if status == FAIL:
+        checked = [_blamed(call, checked)]
+    entries = []
+    for clause_id, level in checked:
+        verdict = status
+        if status in (FAIL, PASS) and report.when == "call":
+            forgiven = _forgiven(clause_id, level, strict, waived)
+            if forgiven and status == FAIL:
+                verdict = forgiven
+                report.outcome = "skipped"
+                report.wasxfail = f"tokenstore {forgiven}: {detail}"
+            elif forgiven == WAIVED:
+                verdict = WAIVED
+        entries.append(
+            {
+                "store": str(spec),
+                "clause": clause_id,
+                "level": level,
+                "status": verdict,
+                "detail": detail,
+                "passed": report.passed,
+                "nodeid": item.nodeid,
+            }
+        )
+    report.user_properties = [
+        *report.user_properties,
+        *((VERDICT_PROPERTY, entry) for entry in entries),
+    ]
+
+
+def _blamed(
+    call: pytest.CallInfo[None], checked: list[tuple[str, str]]
+) -> tuple[str, str]:
+    """The clause a failure belongs to: the one its violation names, else the first."""
+    exc = call.excinfo.value if call.excinfo else None
+    named = getattr(exc, "clause_id", None)
+    for clause_id, level in checked:
+        if clause_id == named:
+            return clause_id, level
+    if named in CLAUSES:
+        return named, CLAUSES[named].level
+    return checked[0]
 
 
 def _forgiven(clause_id: str, level: str, strict: bool, waived: frozenset[str]) -> str:
