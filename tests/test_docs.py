@@ -38,7 +38,7 @@ def test_the_conformance_matrix_is_current(tmp_path: Path) -> None:
             f"--tokenstore-report={fresh}",
         ],
         cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
+        env={**os.environ, "PYTHONPATH": str(REPO), "CI": "1"},
         capture_output=True,
         timeout=600,
         check=False,
@@ -55,3 +55,19 @@ def test_every_clause_is_documented(clause_id: str) -> None:
     contract = (REPO / "docs" / "contract.md").read_text()
 
     assert f"### {clause_id} " in contract
+
+
+def test_the_zoo_table_lists_every_broken_store() -> None:
+    """docs/strength.md has a row for each broken store, with its clause."""
+    from tests.broken_stores import CAUGHT_BY, CAUGHT_ONLY_BY_THE_STATE_MACHINE
+
+    text = (REPO / "docs" / "strength.md").read_text(encoding="utf-8")
+    for store, clause_id in {**CAUGHT_BY, **CAUGHT_ONLY_BY_THE_STATE_MACHINE}.items():
+        who = (
+            "state machine only"
+            if store in CAUGHT_ONLY_BY_THE_STATE_MACHINE
+            else "contract tests"
+        )
+        assert f"| `{store.__name__}` |" in text, store.__name__
+        row = text.split(f"| `{store.__name__}` |", 1)[1].split("\n", 1)[0]
+        assert row.endswith(f"| {clause_id} | {who} |"), row

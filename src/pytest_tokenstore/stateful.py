@@ -324,6 +324,7 @@ class TokenStoreMachine(RuleBasedStateMachine):
             )
         self.model.insert(new_id, {**fields, "id": new_id})
         self.expect_model(clause_id, f"saving {what}")
+        self.expect_findable(new_id)
 
     def save_update(
         self, fields: Fields, target: str, clause_id: str, what: str
@@ -338,6 +339,7 @@ class TokenStoreMachine(RuleBasedStateMachine):
                 "the record's id on the token",
             )
         self.expect_model(clause_id, what)
+        self.expect_findable(target)
 
     @initialize()
     def start(self) -> None:
@@ -489,6 +491,11 @@ class TokenStoreMachine(RuleBasedStateMachine):
         record = self.pick(data, lambda r: _probe_fields(kind, r) is not None)
         if record is None:
             return
+        self.expect_found(kind, record)
+
+    def expect_found(self, kind: str, record: Fields) -> None:
+        """A lookup by ``kind`` returns ``record``, filled into the token given."""
+        __tracebackhide__ = True
         fields = _probe_fields(kind, record) or {}
         token = make_token(**fields)
         found = self.call(
@@ -516,6 +523,15 @@ class TokenStoreMachine(RuleBasedStateMachine):
                 "that record's fields",
             )
         self.expect_model("FIND-6", f"a find_token by {kind}")
+
+    def expect_findable(self, record_id: str) -> None:
+        """Right after a save, every key of the saved record finds it (SAVE-1)."""
+        __tracebackhide__ = True
+        record = self.model.records[record_id]
+        for kind in KINDS:
+            fields = _probe_fields(kind, record)
+            if fields is not None and self.model.find(fields) == record_id:
+                self.expect_found(kind, record)
 
     @rule(kind=st.sampled_from(KINDS), hex_part=HEX, local=LOCAL, domain=DOMAIN)
     def find_miss(self, kind: str, hex_part: str, local: str, domain: str) -> None:
