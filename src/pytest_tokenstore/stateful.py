@@ -26,7 +26,7 @@ from hypothesis.stateful import (
 from .checks import ContractViolation
 from .model import Fields, Model, key_rule
 from .spec import StoreSpec, describe_error
-from .tokens import FIELDS, make_token, read
+from .tokens import FIELDS, KEY_KINDS, LOOKALIKES, make_token, read
 
 MUST_CLAUSES = (
     "KEY-1",
@@ -91,14 +91,7 @@ API = st.sampled_from(
     ]
 )
 EXPIRY = st.integers(1_700_000_000_000, 1_900_000_000_000).map(str)
-KINDS = ("user", "access", "grant", "refresh")
-LOOKALIKES = {
-    "upper": str.upper,
-    "lower": str.lower,
-    "prefix": lambda v: v[:-1],
-    "longer": lambda v: v + "0",
-    "pattern": lambda v: v[:3] + "%",
-}
+KINDS = KEY_KINDS
 ODD_IDS = ("never-issued", "1 OR 1=1", "' OR ''='", "1,2", "%", "*", "", "id")
 
 

@@ -175,3 +175,13 @@ HOSTILE = {
     "long": "k" * 6000 + "-end",
 }
 """Values that break naive stores: SQL and CSV syntax, patterns, text, size."""
+
+LOOKALIKES = {
+    "upper": str.upper,
+    "lower": str.lower,
+    "prefix": lambda value: value[:-3],
+    "longer": lambda value: value + "x",
+    "like-pattern": lambda value: value[:4] + "%",
+    "single-char-pattern": lambda value: "_" + value[1:],
+}
+"""Ways to make a key that must not match the one it is made from (FIND-5)."""

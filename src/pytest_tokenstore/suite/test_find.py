@@ -16,6 +16,7 @@ from pytest_tokenstore.checks import (
 )
 from pytest_tokenstore.tokens import (
     KEY_KINDS,
+    LOOKALIKES,
     LOOKUP_KINDS,
     key_field,
     make_token,
@@ -152,18 +153,8 @@ def test_fields_already_set_are_kept(tokenstore: Any, kind: str) -> None:
         )
 
 
-TRAPS = {
-    "upper": str.upper,
-    "lower": str.lower,
-    "prefix": lambda value: value[:-3],
-    "longer": lambda value: value + "x",
-    "like-pattern": lambda value: value[:4] + "%",
-    "single-char-pattern": lambda value: "_" + value[1:],
-}
-
-
 @clause("FIND-5")
-@pytest.mark.parametrize("trap", list(TRAPS))
+@pytest.mark.parametrize("trap", list(LOOKALIKES))
 @pytest.mark.parametrize("kind", KEY_KINDS)
 def test_keys_match_exactly(tokenstore: Any, kind: str, trap: str) -> None:
     """A key that differs by case, length or a pattern character finds nothing."""
@@ -171,7 +162,7 @@ def test_keys_match_exactly(tokenstore: Any, kind: str, trap: str) -> None:
     record = record_for_kind(kind, 1)
     record[field] = "Mixed.Case_Key-" + str(record[field])
     (target,) = saved("FIND-5", tokenstore, record)
-    lookalike = {**target, field: TRAPS[trap](target[field])}
+    lookalike = {**target, field: LOOKALIKES[trap](target[field])}
 
     found = call("FIND-5", tokenstore, "find_token", probe(kind, lookalike))
 
