@@ -8,6 +8,12 @@ from typing import Any
 
 import pytest
 
+# pytester's in-process runs roll back sys.modules after each run, but not the
+# attributes a package keeps for its submodules: a requests imported inside one
+# run and again in the next mixes two http.cookiejar modules and fails with "You
+# can only merge into CookieJar". Imported once here, before any run, it is kept.
+import requests  # noqa: F401
+
 REPO = Path(__file__).resolve().parent.parent
 
 GOOD_STORE = "reference_stores.list_store:ListTokenStore"

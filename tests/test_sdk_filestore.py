@@ -19,6 +19,7 @@ DEVIATIONS = {
     "TRIP-1": "fail",  # reads the CSV without newline='', so \r and \r\n change
     "BYID-2": "fail",  # raises SDKException for an unknown id
     "DEL-3": "fail",  # delete_token("id") deletes the CSV header, losing a record
+    "SDK-5": "fail",  # the SDK's revoke finds nothing: an id-only find_token misses
     "KEY-3": "advisory",  # an id-only token is not looked up by id
     "SAVE-10": "advisory",  # the next id is max + 1, so a deleted last id returns
     "SAVE-11": "advisory",  # a named token does not adopt its grant's unnamed row

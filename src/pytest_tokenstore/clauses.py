@@ -21,7 +21,6 @@ class Clause:
 
 
 _NOT_YET_CONC = "checked once issue #5 (concurrency, durability) lands"
-_SDK = "checked once issue #4 (the SDK in the loop) lands"
 
 _ALL = (
     Clause("KEY-1", MUST, "find and save pick the record by the first key rule"),
@@ -108,11 +107,11 @@ _ALL = (
         "file-backed",
         _NOT_YET_CONC,
     ),
-    Clause("SDK-1", MUST, "the grant flow stores one full record", None, _SDK),
-    Clause("SDK-2", MUST, "a restart reuses the stored token", None, _SDK),
-    Clause("SDK-3", MUST, "an expired token is refreshed in place", None, _SDK),
-    Clause("SDK-4", MUST, "tokens by id, user and access token resolve", None, _SDK),
-    Clause("SDK-5", MUST, "remove() deletes and revoke finds the token", None, _SDK),
+    Clause("SDK-1", MUST, "the grant flow stores one full record"),
+    Clause("SDK-2", MUST, "a restart reuses the stored token"),
+    Clause("SDK-3", MUST, "an expired token is refreshed in place"),
+    Clause("SDK-4", MUST, "tokens by id, user and access token resolve"),
+    Clause("SDK-5", MUST, "remove() deletes and revoke finds the token"),
 )
 
 CLAUSES: dict[str, Clause] = {clause.id: clause for clause in _ALL}

@@ -9,11 +9,17 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from .spec import StoreSpec
+
+if TYPE_CHECKING:
+    from pytest_httpserver import HTTPServer
+
+    from .fakezoho import FakeZoho
+    from .sdkloop import SDKLoop
 
 StoreFactory = Callable[[], Any]
 StoreBreaker = Callable[[Any], contextlib.AbstractContextManager[None]]
@@ -103,6 +109,55 @@ def tokenstore(
     yield store
 
 
+@pytest.fixture(scope="session")
+def _tokenstore_zoho_server() -> Iterator[HTTPServer]:
+    """The HTTP server behind the fake Zoho, on 127.0.0.1; one per session."""
+    from .fakezoho import start_server
+
+    server = start_server()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def tokenstore_zoho(_tokenstore_zoho_server: HTTPServer) -> FakeZoho:
+    """A fake Zoho on 127.0.0.1 with fresh state and an empty request log.
+
+    Function scope; the server behind it starts once per session (pytest-httpserver,
+    a few milliseconds). It serves the token endpoint (grant and refresh exchanges,
+    revoke) and the calls the SDK makes to name a user, records every request, and
+    answers with errors on demand (``fail_token_requests``).
+    """
+    from .fakezoho import FakeZoho
+
+    return FakeZoho(_tokenstore_zoho_server)
+
+
+@pytest.fixture
+def tokenstore_sdk(
+    tokenstore: Any,
+    tokenstore_zoho: FakeZoho,
+    tokenstore_cwd: Path,
+    request: pytest.FixtureRequest,
+) -> Iterator[SDKLoop]:
+    """The SDK's own token flows wired to the store under test and the fake Zoho.
+
+    Function scope. The SDK's global ``Initializer`` state is cleared before the
+    test and put back after it. While the test runs, any connection or name lookup
+    beyond 127.0.0.1 is refused and fails the test, naming the address.
+    """
+    from .sdkloop import LoopbackGuard, SDKLoop, fresh_sdk
+
+    marker = request.node.get_closest_marker("tokenstore_clause")
+    clause_id = str(marker.args[0]) if marker is not None and marker.args else "SDK"
+    guard = LoopbackGuard()
+    with fresh_sdk(), guard.active():
+        loop = SDKLoop(tokenstore, tokenstore_zoho, guard, clause_id, tokenstore_cwd)
+        yield loop
+    if guard.refused and not loop.guard_reported:
+        pytest.fail(guard.message(clause_id), pytrace=False)
+
+
 def _spec_text(request: pytest.FixtureRequest) -> str:
     callspec = getattr(request.node, "callspec", None)
     spec = callspec.params.get("tokenstore_spec") if callspec else None
@@ -115,4 +170,6 @@ __all__ = [
     "tokenstore_cwd",
     "tokenstore_dir",
     "tokenstore_factory",
+    "tokenstore_sdk",
+    "tokenstore_zoho",
 ]

@@ -118,6 +118,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "tokenstore_stateful: the kit's Hypothesis state machine tests"
     )
+    config.addinivalue_line(
+        "markers",
+        "tokenstore_sdk: the kit's tests that run the Zoho SDK's token flows "
+        "against the store and a fake Zoho on 127.0.0.1",
+    )
     texts, source = _store_texts(config)
     if not texts:
         return
