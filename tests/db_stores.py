@@ -14,7 +14,7 @@ import hashlib
 import ipaddress
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +44,7 @@ class Server:
     host: str
     port: int
     user: str
-    password: str
+    password: str = field(repr=False)
 
     def connect(self, database: str | None = None) -> Any:
         """A new connection, with autocommit, to ``database`` or to none."""
