@@ -432,7 +432,10 @@ class History:
                 "a store must hold only what was saved",
             )
         for user, events in saves.items():
-            given = sorted({str(e.result) for e in events})
+            # A save that set no id on its token is SAVE-9's business, not ours.
+            given = sorted({str(e.result) for e in events if e.result is not None})
+            if not given:
+                continue
             if given != [str(by_user[user]["id"])]:
                 self.fail(
                     f"the saves of user {user!r} were given the ids {given[:4]}, "

@@ -1,7 +1,7 @@
 """CONC-1 to CONC-3: threads and processes saving and reading at once.
 
 They run only for stores that declare ``thread-safe`` (CONC-1, CONC-2) or
-``multi-process`` (CONC-3). Each test repeats short rounds for about a second
+``multi-process`` (CONC-3). Each test repeats short rounds for half a second
 (ten with ``--tokenstore-thorough``) and judges every round's history.
 """
 
@@ -37,11 +37,11 @@ def require(spec: StoreSpec, capability: str) -> None:
 
 
 def budget(config: pytest.Config) -> float:
-    """Seconds of rounds per test: about one, ten when thorough."""
+    """Seconds of rounds per test: half a second, ten when thorough."""
     thorough = config.getoption("tokenstore_thorough") or config.getini(
         "tokenstore_thorough"
     )
-    return 10.0 if thorough else 1.0
+    return 10.0 if thorough else 0.5
 
 
 def hang_bound(config: pytest.Config) -> float:

@@ -1,7 +1,7 @@
 """DUR-1 and DUR-2: what a new instance over the same storage finds.
 
 They run only for stores that declare ``durable``. DUR-2 kills a forked child with
-SIGKILL in the middle of a burst of saves, for about a second of rounds.
+SIGKILL in the middle of a burst of saves, for half a second of rounds.
 """
 
 from __future__ import annotations
