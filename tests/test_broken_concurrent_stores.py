@@ -139,7 +139,7 @@ def test_capabilities_in_the_ini_file_turn_clauses_on(
     store = "reference_stores.list_store:ListTokenStore"
     pytester.makeini(f"[pytest]\ntokenstore_capabilities =\n    {store}=durable\n")
 
-    result, clauses = run_report(pytester, store, "-k", "test_durability")
+    _, clauses = run_report(pytester, store, "-k", "test_durability")
 
     assert clauses["DUR-1"]["status"] == "fail"
     assert clauses["CONC-1"]["detail"] == "not declared: thread-safe"
