@@ -38,14 +38,27 @@ def test_the_conformance_matrix_is_current(tmp_path: Path) -> None:
             f"--tokenstore-report={fresh}",
         ],
         cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
+        # CI=1 derandomizes the state machine, as in CI.
+        env={**os.environ, "PYTHONPATH": str(REPO), "CI": "1"},
         capture_output=True,
         timeout=600,
         check=False,
     )
 
-    assert fresh.read_text() == current.read_text(), (
+    assert _settled(fresh.read_text()) == _settled(current.read_text()), (
         "docs/conformance.md is out of date; regenerate it with the command at its top"
+    )
+
+
+RACES = tuple(f"- {c} (" for c in ("CONC-1", "CONC-2", "CONC-3", "DUR-2"))
+"""Findings whose detail depends on how threads and a kill happen to interleave."""
+
+
+def _settled(matrix: str) -> str:
+    """The matrix with the details of race findings cut to clause and verdict."""
+    return "\n".join(
+        line.split(":", 1)[0] if line.startswith(RACES) else line
+        for line in matrix.splitlines()
     )
 
 
