@@ -216,6 +216,28 @@ class NeverReleasesOnDelete(LockedStore):
         rows[:] = [r for r in rows if not self.id_matches(r, id)]
 
 
+class DeadlocksUnderLoad(SoundStore):
+    """Saves take lock A then B, lookups B then A: two threads can wait forever."""
+
+    tokenstore_capabilities: ClassVar[frozenset[str]] = frozenset({"thread-safe"})
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._a, self._b = threading.Lock(), threading.Lock()
+
+    def save_token(self, token: Any) -> Any:
+        with self._a:
+            time.sleep(0.001)
+            with self._b:
+                return super().save_token(token)
+
+    def find_token(self, token: Any) -> Any:
+        with self._b:
+            time.sleep(0.001)
+            with self._a:
+                return super().find_token(token)
+
+
 CAUGHT_BY: dict[str, str] = {
     "ChecksThenInserts": "CONC-1",
     "TornRecords": "CONC-2",

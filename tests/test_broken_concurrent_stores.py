@@ -91,6 +91,26 @@ def test_a_hanging_store_fails_its_test_and_the_run_ends(
     assert "the store hung in an earlier test" in clauses["DEL-3"]["detail"]
 
 
+def test_a_deadlock_between_threads_names_the_stuck_call(
+    pytester: pytest.Pytester,
+) -> None:
+    """Threads that deadlock fail CONC-1 with the call a thread is stuck in."""
+    result, clauses = run_report(
+        pytester,
+        f"{MODULE}:DeadlocksUnderLoad",
+        "--tokenstore-timeout=2",
+        "-k",
+        CHECK_OF["CONC-1"],
+    )
+
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    assert clauses["CONC-1"]["status"] == "fail"
+    detail = clauses["CONC-1"]["detail"]
+    assert "CONC-1: " in detail
+    assert "() in thread " in detail
+    assert "did not return within 2 s" in detail
+
+
 def test_a_hang_in_a_should_clause_still_fails_the_run(
     pytester: pytest.Pytester,
 ) -> None:
