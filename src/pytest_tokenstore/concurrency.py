@@ -23,6 +23,7 @@ import signal
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -157,7 +158,7 @@ def run_processes(
     children: dict[int, tuple[str, int]] = {}
     for name, plan in plans.items():
         out_read, out_write = os.pipe()
-        pid = os.fork()
+        pid = _fork()
         if pid == 0:  # pragma: no cover - the child leaves through os._exit
             os.close(out_read)
             _child(factory, name, plan, go_read, out_write)
@@ -171,6 +172,17 @@ def run_processes(
     if begun:
         outcome.stuck = sorted(f"{method}() in {name}" for name, method in begun)[0]
     return outcome
+
+
+def _fork() -> int:
+    """Fork; the child only runs the store and leaves through ``os._exit``.
+
+    Python 3.12 warns about forking a process with threads (xdist has some); the
+    child touches no lock those threads could hold, so the warning is silenced.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return os.fork()
 
 
 def _collect(
@@ -276,7 +288,7 @@ def kill_during_saves(
     """
     out_read, out_write = os.pipe()
     go_read, go_write = os.pipe()
-    pid = os.fork()
+    pid = _fork()
     if pid == 0:  # pragma: no cover - the child leaves through os._exit
         os.close(out_read)
         os.close(go_write)

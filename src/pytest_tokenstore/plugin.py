@@ -85,7 +85,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         default=False,
         help="Run the state machine with many more and longer sequences "
-        "(minutes, not seconds). Also ini key 'tokenstore_thorough'.",
+        "(minutes, not seconds), and each concurrency and crash check for ten "
+        "seconds instead of half a second. Also ini key 'tokenstore_thorough'.",
     )
     group.addoption(
         "--tokenstore-no-shrink",
