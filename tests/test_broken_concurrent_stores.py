@@ -84,7 +84,7 @@ def test_a_hanging_store_fails_its_test_and_the_run_ends(
         "test_delete or test_an_empty_store_lists_nothing",
     )
 
-    assert time.monotonic() - started < 30
+    assert time.monotonic() - started < 120  # generous: CI machines are shared
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     assert clauses["DEL-1"]["status"] == "fail"
     assert "DEL-1: get_tokens() did not return within 1 s" in clauses["DEL-1"]["detail"]
