@@ -28,7 +28,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .spec import describe_error
+import pytest
+
+from .spec import StoreSpec, describe_error
 from .tokens import FIELDS, Record, make_token, probe, read
 
 Step = tuple[str, Any]
@@ -84,6 +86,27 @@ def perform(store: Any, worker: str, step: Step) -> Event:
 
 METHOD = {"save": "save_token", "find": "find_token", "list": "get_tokens"}
 """The store method behind each kind of step."""
+
+
+def require(spec: StoreSpec, capability: str) -> None:
+    """Skip unless the store declares ``capability``; the reason is what is shown."""
+    if capability not in spec.capabilities:
+        pytest.skip(f"not declared: {capability}")
+
+
+def budget(config: pytest.Config) -> float:
+    """Seconds of rounds per test: half a second, ten when thorough."""
+    thorough = config.getoption("tokenstore_thorough") or config.getini(
+        "tokenstore_thorough"
+    )
+    return 10.0 if thorough else 0.5
+
+
+def hang_bound(config: pytest.Config) -> float:
+    """How long a round may take before its stuck call is reported."""
+    from .plugin import STATE_KEY
+
+    return config.stash[STATE_KEY].timeout or 3600.0
 
 
 def rounds(budget: float, most: int) -> Iterator[int]:

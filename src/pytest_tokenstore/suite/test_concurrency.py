@@ -15,7 +15,10 @@ from pytest_tokenstore.checks import call, clause
 from pytest_tokenstore.concurrency import (
     History,
     Step,
+    budget,
     fork_available,
+    hang_bound,
+    require,
     rounds,
     run_processes,
     run_threads,
@@ -28,27 +31,6 @@ pytestmark = pytest.mark.tokenstore
 
 SHARED_USER = "shared.user@example.com"
 MOST_ROUNDS = 200
-
-
-def require(spec: StoreSpec, capability: str) -> None:
-    """Skip unless the store declares ``capability``; the reason is what is shown."""
-    if capability not in spec.capabilities:
-        pytest.skip(f"not declared: {capability}")
-
-
-def budget(config: pytest.Config) -> float:
-    """Seconds of rounds per test: half a second, ten when thorough."""
-    thorough = config.getoption("tokenstore_thorough") or config.getini(
-        "tokenstore_thorough"
-    )
-    return 10.0 if thorough else 0.5
-
-
-def hang_bound(config: pytest.Config) -> float:
-    """How long a round may take before its stuck call is reported."""
-    from pytest_tokenstore.plugin import STATE_KEY
-
-    return config.stash[STATE_KEY].timeout or 3600.0
 
 
 def shared_state(round_: int, worker: int, step: int) -> Record:

@@ -12,14 +12,16 @@ import pytest
 
 from pytest_tokenstore.checks import call, clause, saved, snapshot, violated
 from pytest_tokenstore.concurrency import (
+    budget,
     fork_available,
+    hang_bound,
     kill_during_saves,
+    require,
     rounds,
     whole,
 )
 from pytest_tokenstore.fixtures import StoreFactory
 from pytest_tokenstore.spec import StoreSpec, describe_error
-from pytest_tokenstore.suite.test_concurrency import budget, hang_bound, require
 from pytest_tokenstore.tokens import Record, make_token, probe, read, sample
 
 pytestmark = pytest.mark.tokenstore

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 from pytest_tokenstore.checks import call, clause, saved, violated
+from pytest_tokenstore.concurrency import require
 from pytest_tokenstore.fixtures import StoreFactory
 from pytest_tokenstore.spec import StoreSpec
-from pytest_tokenstore.suite.test_concurrency import require
 from pytest_tokenstore.tokens import SECRET_FIELDS, make_token, probe, sample
 
 pytestmark = pytest.mark.tokenstore
