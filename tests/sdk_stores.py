@@ -35,3 +35,11 @@ def _file_replaced_by_a_directory(store: Any, directory: Path) -> Iterator[None]
 
 
 sdk_file_store.tokenstore_breaker = _file_replaced_by_a_directory  # type: ignore[attr-defined]
+
+# What a user of FileStore would declare: it is a file (file-backed), the SDK's
+# default store across restarts (durable), shared by the threads of an application
+# because the SDK keeps one store for all of them (thread-safe), and the file
+# usually sits where every worker process of a web server opens it (multi-process).
+sdk_file_store.tokenstore_capabilities = frozenset(  # type: ignore[attr-defined]
+    {"thread-safe", "multi-process", "durable", "file-backed"}
+)

@@ -68,6 +68,7 @@ def regenerated(tmp_path_factory: pytest.TempPathFactory) -> Regenerated:
             f"--tokenstore-report={fresh}",
         ],
         cwd=REPO,
+        # CI=1 derandomizes the state machine, as in CI.
         env={**os.environ, "PYTHONPATH": str(REPO), "CI": "1"},
         capture_output=True,
         timeout=600,
@@ -86,7 +87,7 @@ def test_the_conformance_matrix_is_current(regenerated: Regenerated) -> None:
     if regenerated.left_out is not None:
         current = without_store(current, DBSTORE)
 
-    assert regenerated.text == current, (
+    assert _settled(regenerated.text) == _settled(current), (
         "docs/conformance.md is out of date; regenerate it with the command at its "
         "top (it needs the MariaDB server that .ci/mariadb starts)"
     )
@@ -155,6 +156,18 @@ def test_leaving_a_store_out_matches_a_run_without_it(gone: str) -> None:
 
     assert without_store(wrap.format(both.markdown()), gone) == wrap.format(
         two.markdown()
+    )
+
+
+RACES = tuple(f"- {c} (" for c in ("CONC-1", "CONC-2", "CONC-3", "DUR-2"))
+"""Findings whose detail depends on how threads and a kill happen to interleave."""
+
+
+def _settled(matrix: str) -> str:
+    """The matrix with the details of race findings cut to clause and verdict."""
+    return "\n".join(
+        line.split(":", 1)[0] if line.startswith(RACES) else line
+        for line in matrix.splitlines()
     )
 
 

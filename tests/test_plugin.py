@@ -211,7 +211,9 @@ def test_the_header_names_stores_and_settings(pytester: pytest.Pytester) -> None
     result.stdout.fnmatch_lines(
         [
             f"tokenstore: {GOOD_STORE} (from --tokenstore); strict: off; "
-            "waived: BYID-2, SAVE-10"
+            "waived: BYID-2, SAVE-10; hang bound: 60 s per call",
+            f"tokenstore capabilities of {GOOD_STORE}: thread-safe "
+            "(tokenstore_capabilities of ListTokenStore)",
         ]
     )
 
@@ -350,6 +352,7 @@ def test_the_report_is_written_as_json(pytester: pytest.Pytester) -> None:
         "status": "pass",
         "detail": save4["detail"],
     }
-    assert clauses["CONC-1"]["status"] == "unchecked"
+    assert clauses["CONC-3"]["status"] == "unchecked"
+    assert clauses["CONC-3"]["detail"] == "not declared: multi-process"
     document = json.loads((pytester.path / "report.json").read_text())
     assert document["stores"][0]["store"] == GOOD_STORE

@@ -24,8 +24,16 @@ DEVIATIONS = {
     "SAVE-10": "advisory",  # the next id is max + 1, so a deleted last id returns
     "SAVE-11": "advisory",  # a named token does not adopt its grant's unnamed row
     "INPUT-1": "advisory",  # find_token returns a non-token argument as it is
+    "CONC-1": "fail",  # no lock: concurrent saves of one user duplicate or lose it
+    "CONC-2": "fail",  # reads see a truncated file; ids collide or fail to parse
+    "CONC-3": "fail",  # the same across processes: no file lock either
+    "DUR-2": "advisory",  # rewrites the file in place: a kill empties or cuts it
+    "SEC-1": "advisory",  # creates its file with the umask's permissions (0644)
 }
-"""What the kit reports for FileStore in zohocrmsdk8_0 7.0.0, with the cause."""
+"""What the kit reports for FileStore in zohocrmsdk8_0 7.0.0, with the cause.
+
+``tests/sdk_stores.py`` declares all four capabilities for it, as its users would.
+"""
 
 
 Verdicts = dict[str, dict[str, Any]]

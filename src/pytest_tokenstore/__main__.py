@@ -28,6 +28,9 @@ Any other argument goes to pytest, for example:
   --tokenstore-strict          fail on SHOULD clauses too
   --tokenstore-waive=BYID-2    waive a clause (still run, reported as waived)
   --tokenstore-report=PATH     also write the verdicts (JSON, or Markdown for .md)
+  --tokenstore-capabilities=MODULE:ATTR=thread-safe,durable
+                               declare what a store supports (CONC, DUR, SEC)
+  --tokenstore-timeout=SECONDS fail a store call that runs longer (default 60)
   -k EXPR / -m EXPR            select tests
 
 Exit status: 0 when every MUST clause holds, 1 when one fails, 4 on a usage

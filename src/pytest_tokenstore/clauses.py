@@ -20,7 +20,8 @@ class Clause:
     """Why the kit has no check for it yet, or None when it has one."""
 
 
-_NOT_YET_CONC = "checked once issue #5 (concurrency, durability) lands"
+CAPABILITIES = ("thread-safe", "multi-process", "durable", "file-backed")
+"""What a store may declare it supports; the CONC, DUR and SEC clauses need one."""
 
 _ALL = (
     Clause("KEY-1", MUST, "find and save pick the record by the first key rule"),
@@ -70,42 +71,36 @@ _ALL = (
         MUST,
         "threads saving one user leave one record",
         "thread-safe",
-        _NOT_YET_CONC,
     ),
     Clause(
         "CONC-2",
         MUST,
         "threads saving distinct users leave every record",
         "thread-safe",
-        _NOT_YET_CONC,
     ),
     Clause(
         "CONC-3",
         MUST,
         "the same across processes",
         "multi-process",
-        _NOT_YET_CONC,
     ),
     Clause(
         "DUR-1",
         MUST,
         "a new instance sees every saved token",
         "durable",
-        _NOT_YET_CONC,
     ),
     Clause(
         "DUR-2",
         SHOULD,
         "a killed process leaves every returned save",
         "durable",
-        _NOT_YET_CONC,
     ),
     Clause(
         "SEC-1",
         SHOULD,
         "files the store creates are owner-only",
         "file-backed",
-        _NOT_YET_CONC,
     ),
     Clause("SDK-1", MUST, "the grant flow stores one full record"),
     Clause("SDK-2", MUST, "a restart reuses the stored token"),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from fnmatch import fnmatch
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 SUITE_DIR = Path(__file__).parent / "suite"
 OPTION = "--tokenstore"
+DEFAULT_TIMEOUT = 60.0
+"""Seconds one store call may take before the kit calls it hung."""
 
 
 @dataclass
@@ -34,6 +36,9 @@ class KitState:
     allow_wipe: bool
     report_paths: list[Path]
     ledger: Ledger
+    timeout: float
+    hung: dict[str, str] = field(default_factory=dict)
+    """Stores that hung in this process, with the failure; their later tests skip."""
 
 
 STATE_KEY = pytest.StashKey[KitState]()
@@ -80,7 +85,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         default=False,
         help="Run the state machine with many more and longer sequences "
-        "(minutes, not seconds). Also ini key 'tokenstore_thorough'.",
+        "(minutes, not seconds), and each concurrency and crash check for ten "
+        "seconds instead of half a second. Also ini key 'tokenstore_thorough'.",
     )
     group.addoption(
         "--tokenstore-no-shrink",
@@ -88,6 +94,25 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="Report the first failing sequence the state machine finds without "
         "shortening it: faster on a broken store, with a longer snippet.",
+    )
+    group.addoption(
+        "--tokenstore-capabilities",
+        action="append",
+        default=[],
+        metavar="MODULE:ATTR=CAP[,CAP...]",
+        help="Declare what a store supports: thread-safe, multi-process, durable, "
+        "file-backed (an empty list declares none). Replaces the store's own "
+        "tokenstore_capabilities. Repeatable. Also ini key "
+        "'tokenstore_capabilities' (one store per line).",
+    )
+    group.addoption(
+        "--tokenstore-timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="Fail a kit test when one call of a store method runs longer than "
+        f"this (default {DEFAULT_TIMEOUT:g}; 0 turns the bound off). Also ini key "
+        "'tokenstore_timeout'.",
     )
     group.addoption(
         "--tokenstore-allow-wipe",
@@ -103,6 +128,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("tokenstore_waive", "Clause ids to waive", type="linelist")
     parser.addini(
         "tokenstore_thorough", "Thorough state machine runs", type="bool", default=False
+    )
+    parser.addini(
+        "tokenstore_capabilities",
+        "Capabilities per store, one MODULE:ATTR=CAP[,CAP...] per line",
+        type="linelist",
+    )
+    parser.addini(
+        "tokenstore_timeout",
+        f"Seconds one store call may take (default {DEFAULT_TIMEOUT:g}; 0: no bound)",
+        default="",
     )
 
 
@@ -130,7 +165,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[STATE_KEY] = state
     if not hasattr(config, "workerinput"):
         for spec in state.specs:
-            _guard(spec, state.allow_wipe)
+            _bounded_guard(spec, state)
     from . import fixtures
 
     config.pluginmanager.register(fixtures, "tokenstore-fixtures")
@@ -162,6 +197,7 @@ def _build_state(config: pytest.Config, texts: list[str], source: str) -> KitSta
     names = [spec.text for spec in specs]
     if len(set(names)) != len(names):
         raise pytest.UsageError(f"{OPTION}: a store is named twice in {names}")
+    specs = _declared_capabilities(config, specs)
     strict = config.getoption("tokenstore_strict")
     if strict is None:
         strict = config.getini("tokenstore_strict")
@@ -174,8 +210,64 @@ def _build_state(config: pytest.Config, texts: list[str], source: str) -> KitSta
         waived=waived,
         allow_wipe=config.getoption("tokenstore_allow_wipe"),
         report_paths=[Path(report).resolve() for report in reports],
-        ledger=Ledger(names, waived),
+        ledger=Ledger(names, waived, {spec.text: spec.capabilities for spec in specs}),
+        timeout=_timeout(config),
     )
+
+
+def _declared_capabilities(
+    config: pytest.Config, specs: list[StoreSpec]
+) -> list[StoreSpec]:
+    """Apply capabilities declared in the ini file, then on the command line."""
+    from .spec import SpecError, checked_capabilities
+
+    by_text = {spec.text: spec for spec in specs}
+    sources = (
+        ("ini key 'tokenstore_capabilities'", config.getini("tokenstore_capabilities")),
+        ("--tokenstore-capabilities", config.getoption("tokenstore_capabilities")),
+    )
+    for source, values in sources:
+        for value in values:
+            text, sep, names = value.partition("=")
+            text = text.strip()
+            if not sep:
+                raise pytest.UsageError(
+                    f"{source}: {value!r} is not of the form MODULE:ATTR=CAP[,CAP]; "
+                    "write for example "
+                    "--tokenstore-capabilities=mypackage.stores:MyStore=thread-safe"
+                )
+            if text not in by_text:
+                raise pytest.UsageError(
+                    f"{source}: {text!r} is not among the stores checked "
+                    f"({', '.join(by_text)}); name the store exactly as --tokenstore "
+                    "does"
+                )
+            try:
+                declared = checked_capabilities(f"{source}", names.split(","))
+            except SpecError as exc:
+                raise pytest.UsageError(str(exc)) from None
+            by_text[text] = replace(
+                by_text[text], capabilities=declared, capabilities_source=source
+            )
+    return [by_text[spec.text] for spec in specs]
+
+
+def _timeout(config: pytest.Config) -> float:
+    given = config.getoption("tokenstore_timeout")
+    source = "--tokenstore-timeout"
+    if given is None:
+        raw = str(config.getini("tokenstore_timeout")).strip()
+        source = "ini key 'tokenstore_timeout'"
+        try:
+            given = float(raw) if raw else DEFAULT_TIMEOUT
+        except ValueError:
+            given = -1.0
+    if not given >= 0:
+        raise pytest.UsageError(
+            f"{source}: the bound must be a number of seconds, 0 or more (0 turns it "
+            f"off); the default is {DEFAULT_TIMEOUT:g}"
+        )
+    return float(given)
 
 
 def _waivers(config: pytest.Config) -> frozenset[str]:
@@ -191,6 +283,25 @@ def _waivers(config: pytest.Config) -> frozenset[str]:
             f"the ids are listed in docs/contract.md (e.g. BYID-2, SAVE-10)"
         )
     return frozenset(ids)
+
+
+def _bounded_guard(spec: StoreSpec, state: KitState) -> None:
+    """The guard, under the hang bound: a store that hangs here stops the run."""
+    from .watchdog import StoreHung, Watchdog
+
+    if not state.timeout:
+        _guard(spec, state.allow_wipe)
+        return
+    try:
+        with Watchdog(state.timeout, "guard").armed(backstop=True):
+            _guard(spec, state.allow_wipe)
+    except StoreHung as exc:
+        method = str(exc).split(": ", 1)[1].split(" did not return", 1)[0]
+        raise pytest.UsageError(
+            f"{OPTION}={spec}: {method} did not return within {state.timeout:g} s "
+            "when the kit first built the store and listed its tokens. Fix the "
+            "store, or raise the bound with --tokenstore-timeout."
+        ) from None
 
 
 def _guard(spec: StoreSpec, allow_wipe: bool) -> None:
@@ -250,9 +361,15 @@ class KitPlugin:
         stores = ", ".join(spec.text for spec in state.specs)
         waived = ", ".join(sorted(state.waived)) or "none"
         strict = "on" if state.strict else "off"
+        bound = f"{state.timeout:g} s per call" if state.timeout else "off"
         return [
             f"tokenstore: {stores} (from {state.source}); strict: {strict}; "
-            f"waived: {waived}"
+            f"waived: {waived}; hang bound: {bound}",
+            *(
+                f"tokenstore capabilities of {spec.text}: "
+                f"{capability_list(spec.capabilities)} ({spec.capabilities_source})"
+                for spec in state.specs
+            ),
         ]
 
     def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
@@ -285,13 +402,49 @@ class KitPlugin:
         return SuiteModule.from_parent(parent, path=file_path)
 
     @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> Any:
+        """Skip the tests of a store that hung already; bound the fixtures' calls."""
+        spec = _spec_of(item)
+        if spec is not None and spec.text in self.state.hung:
+            pytest.skip(
+                "not checked: the store hung in an earlier test: "
+                + self.state.hung[spec.text]
+            )
+        with self._watched(item):
+            return (yield)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Any:
+        """Run a kit test under the hang bound."""
+        with self._watched(item):
+            return (yield)
+
+    def _watched(self, item: pytest.Item) -> Any:
+        import contextlib
+
+        if _spec_of(item) is None or not self.state.timeout:
+            return contextlib.nullcontext()
+        from .verdicts import clauses_of
+        from .watchdog import Watchdog
+
+        checked = clauses_of(item)
+        clause_id = checked[0][0] if checked else "HANG"
+        backstop = not float(item.config.getini("faulthandler_timeout") or 0)
+        return Watchdog(self.state.timeout, clause_id).armed(backstop)
+
+    @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(
         self, item: pytest.Item, call: pytest.CallInfo[None]
     ) -> Any:
         """Attach the clause verdict to the report; let advisories and waivers pass."""
         report = yield
         from .verdicts import judge
+        from .watchdog import StoreHung
 
+        spec = _spec_of(item)
+        excinfo = call.excinfo
+        if spec is not None and excinfo and isinstance(excinfo.value, StoreHung):
+            self.state.hung[spec.text] = str(excinfo.value)
         judge(item, call, report, self.state.strict, self.state.waived)
         return report
 
@@ -319,6 +472,18 @@ class KitPlugin:
             return
         for path in self.state.report_paths:
             self.state.ledger.write(path)
+
+
+def _spec_of(item: pytest.Item) -> StoreSpec | None:
+    callspec = getattr(item, "callspec", None)
+    return callspec.params.get("tokenstore_spec") if callspec else None
+
+
+def capability_list(capabilities: frozenset[str]) -> str:
+    """The capabilities in their documented order, or 'none declared'."""
+    from .clauses import CAPABILITIES
+
+    return ", ".join(c for c in CAPABILITIES if c in capabilities) or "none declared"
 
 
 def _in_suite(path: Path) -> bool:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .clauses import CLAUSES
+from .clauses import CAPABILITIES, CLAUSES
 
 PASS = "pass"
 FAIL = "fail"
@@ -53,9 +53,15 @@ class Verdict:
 class Ledger:
     """Item verdicts gathered during the run, folded into clause verdicts."""
 
-    def __init__(self, stores: list[str], waived: frozenset[str]) -> None:
+    def __init__(
+        self,
+        stores: list[str],
+        waived: frozenset[str],
+        capabilities: dict[str, frozenset[str]] | None = None,
+    ) -> None:
         self.stores = stores
         self.waived = waived
+        self.capabilities = capabilities or {}
         self._items: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
 
     def add(self, entry: dict[str, Any]) -> None:
@@ -71,6 +77,8 @@ class Ledger:
         entries = sorted(self._items.get((store, clause_id), []), key=_by_node)
         if not entries:
             reason = clause.checked_from or "no check of it was selected in this run"
+            if clause.capability and clause.capability not in self.declared(store):
+                reason = f"not declared: {clause.capability}"
             return Verdict(clause_id, clause.level, UNCHECKED, reason)
         by_status: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for entry in entries:
@@ -94,12 +102,18 @@ class Ledger:
             clause_id, clause.level, UNCHECKED, by_status[UNCHECKED][0]["detail"]
         )
 
+    def declared(self, store: str) -> list[str]:
+        """The capabilities declared for this store, in the contract's order."""
+        chosen = self.capabilities.get(store, frozenset())
+        return [c for c in CAPABILITIES if c in chosen]
+
     def report(self) -> dict[str, Any]:
         """The whole run as the JSON report's document."""
         return {
             "stores": [
                 {
                     "store": store,
+                    "capabilities": self.declared(store),
                     "clauses": [v.as_json() for v in self.verdicts(store)],
                 }
                 for store in self.stores
@@ -129,9 +143,14 @@ class Ledger:
             "",
             "| Clause | Level | " + " | ".join(f"`{s}`" for s in self.stores) + " |",
             "| --- | --- |" + " --- |" * len(self.stores),
+            "| *capabilities* | |"
+            + "".join(
+                f" {', '.join(self.declared(s)) or 'none declared'} |"
+                for s in self.stores
+            ),
         ]
         for row, clause_id in enumerate(CLAUSES):
-            cells = [_cell(verdicts[store][row].status) for store in self.stores]
+            cells = [_cell(verdicts[store][row]) for store in self.stores]
             level = CLAUSES[clause_id].level
             lines.append(f"| {clause_id} | {level} | " + " | ".join(cells) + " |")
         for store in self.stores:
@@ -165,8 +184,12 @@ def _by_node(entry: dict[str, Any]) -> str:
     return str(entry.get("nodeid", ""))
 
 
-def _cell(status: str) -> str:
-    return "**FAIL**" if status == FAIL else LABELS[status]
+def _cell(verdict: Verdict) -> str:
+    if verdict.status == FAIL:
+        return "**FAIL**"
+    if verdict.status == UNCHECKED and verdict.detail.startswith("not declared"):
+        return f"not checked ({verdict.detail})"
+    return LABELS[verdict.status]
 
 
 def _escape(text: str) -> str:

@@ -36,6 +36,8 @@ class StoreSpec:
     takes_directory: bool = field(compare=False)
     breaker: Breaker | None = field(default=None, repr=False, compare=False)
     capabilities: frozenset[str] = field(default=frozenset(), compare=False)
+    capabilities_source: str = field(default="", compare=False)
+    """Where the capabilities were declared: the target, an option or the ini file."""
 
     @property
     def is_class(self) -> bool:
@@ -69,6 +71,7 @@ def load_spec(text: str, search_dirs: tuple[Path, ...] = ()) -> StoreSpec:
         takes_directory=takes_directory,
         breaker=_breaker(text, target),
         capabilities=_capabilities(text, target),
+        capabilities_source=f"tokenstore_capabilities of {attr_path}",
     )
 
 
@@ -199,7 +202,22 @@ def _capabilities(text: str, target: Any) -> frozenset[str]:
             f"{text}: tokenstore_capabilities must be a set of strings such as "
             "{'thread-safe', 'durable'}"
         )
-    return frozenset(declared)
+    return checked_capabilities(f"{text}: tokenstore_capabilities", declared)
+
+
+def checked_capabilities(where: str, names: Any) -> frozenset[str]:
+    """The capability names as a set; raise SpecError naming any unknown one."""
+    from .clauses import CAPABILITIES
+
+    chosen = frozenset(name.strip() for name in names if name.strip())
+    unknown = sorted(chosen - set(CAPABILITIES))
+    if unknown:
+        raise SpecError(
+            f"{where}: unknown capability {', '.join(map(repr, unknown))}; the "
+            f"capabilities are {', '.join(CAPABILITIES)} (see docs/usage.md, "
+            "'Capabilities')"
+        )
+    return chosen
 
 
 def describe_error(exc: BaseException) -> str:

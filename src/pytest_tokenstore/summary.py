@@ -27,11 +27,19 @@ def write_summary(terminalreporter: Any, state: KitState) -> None:
     for spec in state.specs:
         verdicts = state.ledger.verdicts(spec.text)
         terminalreporter.write_line(f"{spec.text}", bold=True)
+        declared = ", ".join(state.ledger.declared(spec.text)) or "none declared"
+        terminalreporter.write_line(
+            f"  capabilities: {declared} ({spec.capabilities_source})"
+        )
         for verdict in verdicts:
             label = LABELS[verdict.status].ljust(width)
             summary = CLAUSES[verdict.clause_id].summary
             line = f"  {label}  {verdict.clause_id:<8} {verdict.level:<6} {summary}"
-            if verdict.status != PASS:
+            if verdict.status == UNCHECKED and verdict.detail.startswith(
+                "not declared"
+            ):
+                line += f" ({verdict.detail})"
+            elif verdict.status != PASS:
                 line += f" -- {verdict.detail}"
             terminalreporter.write_line(line, **_MARKUP[verdict.status])
         counts = Counter(v.status for v in verdicts)
