@@ -69,6 +69,12 @@ def main(argv: list[str] | None = None) -> int:
                 # This package is imported already, as the module being run.
                 "-W",
                 "ignore::pytest.PytestAssertRewriteWarning",
+                # The kit reports through its own messages and its suite has no
+                # bare assert, so rewriting would only cost time: where bytecode
+                # is not cached (PYTHONDONTWRITEBYTECODE, read-only installs)
+                # pytest rewrites Hypothesis's modules in every process, about
+                # a quarter of a small run. A later --assert=rewrite still wins.
+                "--assert=plain",
                 *(f"--tokenstore={spec}" for spec in stores),
                 *rest,
                 f"--tokenstore-report={matrix}",

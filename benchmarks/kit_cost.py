@@ -1,0 +1,240 @@
+"""Time the kit itself: the suite per reference store, and the plugin's idle cost.
+
+Run from the repository root:  python -m benchmarks.kit_cost  (--help for options)
+
+Every figure is the wall time of a fresh ``python -m ...`` process, so it includes
+what a user waits for. The targets of issue #7 are printed as pass or MISS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+STORES = (
+    "reference_stores.sqlite_store:SQLiteTokenStore",
+    "reference_stores.memory_store:InMemoryTokenStore",
+    "reference_stores.list_store:ListTokenStore",
+)
+SERIAL_TARGET_S = 30.0
+SPEEDUP_TARGET = 1.6
+OVERHEAD_TARGET_S = 0.050
+# The pytest11 plugins that come with the kit's dependencies, loaded in every run.
+DEPENDENCY_PLUGINS = ("hypothesispytest", "xdist", "xdist.looponfail")
+
+
+def _wall(command: Sequence[str], cwd: Path) -> float:
+    """Run ``command`` and return its wall time; fail loudly if it fails."""
+    return _run(command, cwd)[0]
+
+
+def _run(command: Sequence[str], cwd: Path) -> tuple[float, float]:
+    """Run ``command``; return its wall time and the CPU time of its processes.
+
+    The CPU time (user and system, of the process and the workers it waited for)
+    depends far less on what else the machine is doing than the wall time.
+    """
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        tail = (done.stdout + done.stderr).strip()[-2000:]
+        raise SystemExit(f"{' '.join(command)} exited {done.returncode}:\n{tail}")
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return elapsed, cpu
+
+
+def _load() -> str:
+    return "load {:.1f}, {:.1f}, {:.1f}".format(*os.getloadavg())
+
+
+def suite_times(stores: Sequence[str], reps: int, extra: Sequence[str]) -> list[str]:
+    """Run the full default suite per store, serially and with -n 2; check targets.
+
+    A last row runs every store in one session, which is how -n 2 is used best.
+    """
+    lines = [
+        "| stores | serial s | -n 2 s | speedup | CPU s serial | CPU s -n 2 | load |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    verdicts = []
+    runs = [[store] for store in stores]
+    if len(stores) > 1:
+        runs.append(list(stores))
+    for specs in runs:
+        load = _load()
+        command = [sys.executable, "-m", "pytest_tokenstore", *specs, "-q", *extra]
+        serial_runs = [_run(command, ROOT) for _ in range(reps)]
+        parallel_runs = [_run([*command, "-n", "2"], ROOT) for _ in range(reps)]
+        serial, serial_cpu = _medians(serial_runs)
+        parallel, parallel_cpu = _medians(parallel_runs)
+        speedup = serial / parallel
+        name = " + ".join(spec.rsplit(":", 1)[1] for spec in specs)
+        lines.append(
+            f"| {name} | {serial:.1f} | {parallel:.1f} | {speedup:.2f}x "
+            f"| {serial_cpu:.1f} | {parallel_cpu:.1f} | {load} |"
+        )
+        if len(specs) > 1:
+            continue  # the targets are per store
+        verdicts.append(
+            _verdict(
+                serial < SERIAL_TARGET_S,
+                f"{name}: serial {serial:.1f} s (under {SERIAL_TARGET_S:.0f} s)",
+            )
+        )
+        verdicts.append(
+            _verdict(
+                speedup >= SPEEDUP_TARGET,
+                f"{name}: -n 2 is {speedup:.2f}x faster (at least {SPEEDUP_TARGET}x)",
+            )
+        )
+    return [*lines, "", *verdicts]
+
+
+def _medians(runs: list[tuple[float, float]]) -> tuple[float, float]:
+    """The median wall time and the median CPU time of some runs."""
+    return (
+        statistics.median(wall for wall, _ in runs),
+        statistics.median(cpu for _, cpu in runs),
+    )
+
+
+def plugin_overhead(reps: int) -> list[str]:
+    """Median wall time of a tiny pytest run with and without the plugin loaded.
+
+    The runs alternate, so that a change in the machine's load hits both alike.
+    """
+    with tempfile.TemporaryDirectory(prefix="tokenstore-idle-") as scratch:
+        project = Path(scratch)
+        (project / "pytest.ini").write_text("[pytest]\n")
+        (project / "test_nothing.py").write_text("def test_nothing():\n    pass\n")
+        base = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+        variants = {
+            "plugin loaded": base,
+            "-p no:tokenstore": [*base, "-p", "no:tokenstore"],
+            "no kit, no dependency plugins": [
+                *base,
+                "-p",
+                "no:tokenstore",
+                *(part for name in DEPENDENCY_PLUGINS for part in ("-p", f"no:{name}")),
+            ],
+        }
+        times: dict[str, list[float]] = {name: [] for name in variants}
+        _wall(base, project)  # warm the file cache and write bytecode first
+        for _ in range(reps):
+            for name, command in variants.items():
+                times[name].append(_wall(command, project))
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    imports = _plugin_import_times(reps)
+    overhead = medians["plugin loaded"] - medians["-p no:tokenstore"]
+    with_dependencies = (
+        medians["plugin loaded"] - medians["no kit, no dependency plugins"]
+    )
+    lines = [
+        f"| pytest run of one empty test ({reps} runs each) | median ms |",
+        "|---|---|",
+    ]
+    lines += [f"| {name} | {value * 1e3:.0f} |" for name, value in medians.items()]
+    lines += [
+        f"| importing pytest_tokenstore.plugin after pytest | {imports * 1e3:.1f} |",
+        "",
+        _verdict(
+            overhead < OVERHEAD_TARGET_S,
+            f"plugin overhead {overhead * 1e3:.0f} ms (under "
+            f"{OVERHEAD_TARGET_S * 1e3:.0f} ms); with its dependencies' plugins "
+            f"{with_dependencies * 1e3:.0f} ms",
+        ),
+    ]
+    return lines
+
+
+def _plugin_import_times(reps: int) -> float:
+    """Median time to import the plugin module in a process that has pytest."""
+    code = (
+        "import time, pytest\n"
+        "started = time.perf_counter()\n"
+        "import pytest_tokenstore.plugin\n"
+        "print(time.perf_counter() - started)\n"
+    )
+    values = []
+    for _ in range(reps):
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        )
+        values.append(float(done.stdout))
+    return statistics.median(values)
+
+
+def _verdict(ok: bool, text: str) -> str:
+    return f"{'pass' if ok else 'MISS'}  {text}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Measure what is asked for and print the tables and verdicts."""
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.kit_cost", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument(
+        "--only",
+        choices=("suite", "overhead"),
+        help="measure only the suite times or only the plugin's idle cost",
+    )
+    parser.add_argument(
+        "--suite-reps",
+        type=int,
+        default=1,
+        help="runs of the suite per store and mode; the median is shown "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--thorough",
+        action="store_true",
+        help="time the suite with --tokenstore-thorough (minutes per store)",
+    )
+    parser.add_argument(
+        "--overhead-reps",
+        type=int,
+        default=30,
+        help="runs per variant of the idle pytest run (default: %(default)s)",
+    )
+    args = parser.parse_args(argv)
+
+    print(f"# {time.strftime('%Y-%m-%d %H:%M:%S %Z')}; {_machine()}")
+    print(f"# {_load()} at start")
+    lines: list[str] = []
+    if args.only != "overhead":
+        extra = ["--tokenstore-thorough"] if args.thorough else []
+        lines += ["", *suite_times(STORES, args.suite_reps, extra)]
+    if args.only != "suite":
+        lines += ["", *plugin_overhead(args.overhead_reps)]
+    print("\n".join(lines))
+    print(f"\n# {_load()} at end")
+    return 0 if all(not line.startswith("MISS") for line in lines) else 1
+
+
+def _machine() -> str:
+    model = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores, {model}, Python {sys.version.split()[0]}"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
