@@ -90,6 +90,17 @@ def read(token: Any) -> Record:
     return {name: record[name] for name in FIELDS}
 
 
+def copied(value: Any) -> Any:
+    """An equal but distinct copy of a str, as an id read back from elsewhere is.
+
+    The SDK's ids come from the user's configuration or from another process, never
+    as the very object the store handed out; a store comparing ids with ``is``
+    finds the one and not the other. Strings of one character are shared by
+    Python, so only longer ones are truly copied.
+    """
+    return "".join(list(value)) if isinstance(value, str) else value
+
+
 def sample(n: int, **overrides: Any) -> Record:
     """A complete, realistic record for user number ``n``, without an id."""
     record: Record = {

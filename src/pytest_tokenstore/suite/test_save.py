@@ -333,6 +333,44 @@ def test_a_named_token_adopts_the_unnamed_record(tokenstore: Any, key: str) -> N
         )
 
 
+@clause("SAVE-1")
+@pytest.mark.parametrize("sorts", ["before", "after"])
+@pytest.mark.parametrize("key", ["refresh", "grant"])
+def test_a_named_token_of_another_grant_adopts_nothing(
+    tokenstore: Any, key: str, sorts: str
+) -> None:
+    """A named token with the client of an unnamed record but another grant is new.
+
+    SAVE-11 lets a named token take over only the unnamed record of its own
+    grant. The other grant sorts before, or extends, the stored one, so that an
+    ordering or prefix comparison shows too.
+    """
+    base = sample(1, user_name=None)
+    if key == "refresh":
+        base["grant_token"] = None
+    (unnamed,) = saved("SAVE-1", tokenstore, base)
+    theirs = unnamed[f"{key}_token"]
+    other = "0" + theirs if sorts == "before" else theirs + "0"
+    token = make_token(
+        user_name="late-name@example.com",
+        client_id=unnamed["client_id"],
+        client_secret=unnamed["client_secret"],
+        **{f"{key}_token": other},
+    )
+
+    call("SAVE-1", tokenstore, "save_token", token)
+
+    records = snapshot("SAVE-1", tokenstore)
+    if unnamed not in records or len(records) != 2:
+        violated(
+            "SAVE-1",
+            f"saving a named token with another {key} token than the unnamed "
+            f"record's left {len(records)} record(s), the unnamed one "
+            f"{'kept' if unnamed in records else 'changed'}",
+            "the SDK needs a new record for a new grant, and the old grant's kept",
+        )
+
+
 DUPLICATES = {
     "new-tokens-for-a-known-user": lambda a: [
         sample(7, user_name=a["user_name"]),
