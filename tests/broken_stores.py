@@ -685,8 +685,28 @@ class NamelessSignature(SoundStore):
             token.set_user_signature(UserSignature(None))
 
 
+class AccessKeyForHalfAClient(SoundStore):
+    """Looks a token up by its access token unless it has both client id and secret."""
+
+    def key_of(self, token: OAuthToken) -> tuple[str, str] | None:
+        key = super().key_of(token)
+        half = (token.get_client_id() is None) != (token.get_client_secret() is None)
+        if key is None and half and token.get_access_token():
+            return "access_token", token.get_access_token()
+        return key
+
+
+class MatchesValuesByIdentity(SoundStore):
+    """Compares looked-up values with ``is``: only the very same str matches."""
+
+    def matches(self, row: Row, column: str, value: str) -> bool:
+        return row[column] is value
+
+
 CAUGHT_BY.update(
     {
+        AccessKeyForHalfAClient: "KEY-1",
+        MatchesValuesByIdentity: "FIND-2",
         AdoptsAnyGrantOfTheClient: "SAVE-1",
         FindsIdsByIdentity: "BYID-1",
         DeletesIdsByIdentity: "DEL-1",

@@ -63,13 +63,15 @@ def make_token(**fields: Any) -> OAuthToken:
 
     The SDK's constructor is run (with a placeholder id it accepts) so the object
     has every attribute the SDK gives one; then each field is set through its setter.
+    Every value is a fresh copy, as in a token the SDK builds from a response, so a
+    store that compares values with ``is`` shows.
     """
     unknown = set(fields) - set(FIELDS)
     if unknown:
         raise TypeError(f"unknown token fields: {sorted(unknown)}")
     token = OAuthToken(id="placeholder")
     for name in FIELDS:
-        value = fields.get(name)
+        value = copied(fields.get(name))
         if name == "user_name":
             token.set_user_signature(None if value is None else UserSignature(value))
         else:
