@@ -703,11 +703,36 @@ class MatchesValuesByIdentity(SoundStore):
         return row[column] is value
 
 
+class TakesAnotherUsersName(SoundStore):
+    """An update by id may rename a record to a user another record has."""
+
+    def name_taken(self, token: OAuthToken, row: Row) -> bool:
+        return False
+
+
+class AdoptsWithoutAUser(SoundStore):
+    """A token without a user takes over an unnamed record of its client and grant."""
+
+    def adoptable(self, token: OAuthToken) -> Row | None:
+        return next(
+            (
+                row
+                for row in self.rows()
+                if row["user_name"] is None
+                and row["client_id"] == token.get_client_id()
+                and row["refresh_token"] == token.get_refresh_token()
+            ),
+            None,
+        )
+
+
 CAUGHT_BY.update(
     {
         AccessKeyForHalfAClient: "KEY-1",
         MatchesValuesByIdentity: "FIND-2",
         AdoptsAnyGrantOfTheClient: "SAVE-1",
+        AdoptsWithoutAUser: "SAVE-1",
+        TakesAnotherUsersName: "DUP-1",
         FindsIdsByIdentity: "BYID-1",
         DeletesIdsByIdentity: "DEL-1",
         NamelessSignature: "TRIP-4",

@@ -334,6 +334,31 @@ def test_a_named_token_adopts_the_unnamed_record(tokenstore: Any, key: str) -> N
 
 
 @clause("SAVE-1")
+def test_a_token_without_a_user_adopts_nothing(tokenstore: Any) -> None:
+    """A token with no user and half a client is new, whatever grant it shares.
+
+    SAVE-11 is for a token that brings a user name; this one matches nothing
+    (no rule of KEY-1 applies to a client id without its secret).
+    """
+    (unnamed,) = saved("SAVE-1", tokenstore, sample(1, user_name=None))
+    token = make_token(
+        client_id=unnamed["client_id"], refresh_token=unnamed["refresh_token"]
+    )
+
+    call("SAVE-1", tokenstore, "save_token", token)
+
+    records = snapshot("SAVE-1", tokenstore)
+    if unnamed not in records or len(records) != 2:
+        violated(
+            "SAVE-1",
+            f"saving a token without a user and without a client secret left "
+            f"{len(records)} record(s), the unnamed one "
+            f"{'kept' if unnamed in records else 'changed'}",
+            "the SDK needs a token that matches nothing stored as a new record",
+        )
+
+
+@clause("SAVE-1")
 @pytest.mark.parametrize("sorts", ["before", "after"])
 @pytest.mark.parametrize("key", ["refresh", "grant"])
 def test_a_named_token_of_another_grant_adopts_nothing(
@@ -401,5 +426,32 @@ def test_no_two_records_share_a_user_name(tokenstore: Any, case: str) -> None:
             "DUP-1",
             f"{names.count(a['user_name'])} records hold user {a['user_name']!r} "
             f"({case})",
+            "the SDK finds a user by name and needs exactly one record",
+        )
+
+
+@clause("DUP-1")
+@pytest.mark.parametrize("renamed", ["older", "newer"])
+def test_an_update_by_id_cannot_take_another_users_name(
+    tokenstore: Any, renamed: str
+) -> None:
+    """A record given another user's name through its id leaves no two sharing it.
+
+    The store may refuse the save. Both the older and the newer record are
+    renamed, so that ids compared by order rather than by value show.
+    """
+    older, newer = saved("DUP-1", tokenstore, sample(1), sample(2))
+    target, other = (older, newer) if renamed == "older" else (newer, older)
+    token = make_token(id=target["id"], user_name=other["user_name"])
+
+    raised(lambda: tokenstore.save_token(token))
+
+    names = [r["user_name"] for r in snapshot("DUP-1", tokenstore)]
+    if names.count(other["user_name"]) != 1:
+        violated(
+            "DUP-1",
+            f"saving record {target['id']!r} under the name of record "
+            f"{other['id']!r} left {names.count(other['user_name'])} records "
+            f"holding {other['user_name']!r}",
             "the SDK finds a user by name and needs exactly one record",
         )
