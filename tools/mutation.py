@@ -75,6 +75,10 @@ def main(argv: list[str]) -> int:
     unknown = sorted(set(args.stores) - set(STORES))
     if unknown:
         sys.exit(f"unknown store {', '.join(unknown)}; choose from {', '.join(STORES)}")
+    if not _tool("cosmic-ray").exists():
+        sys.exit("cosmic-ray is not installed here; pip install -e '.[dev]' brings it")
+    if args.resume and args.workdir is None:
+        sys.exit("--resume needs the --workdir of an earlier run")
     os.nice(19)
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="tokenstore-mutation-"))
     stores = args.stores or list(STORES)
@@ -128,6 +132,8 @@ def _session(name: str, workdir: Path, timeout: float, resume: bool) -> Score:
     """Set up, run and score the cosmic-ray session of one store."""
     here = workdir / name
     if resume:
+        if not (here / "session.sqlite").exists():
+            sys.exit(f"{name}: no session in {here}; run once without --resume")
         with contextlib.closing(sqlite3.connect(here / "session.sqlite")) as db, db:
             db.execute("DELETE FROM work_results WHERE test_outcome = 'SURVIVED'")
         _cosmic_ray(name, here, "exec", "cosmic-ray.toml", "session.sqlite")
@@ -160,12 +166,17 @@ def _session(name: str, workdir: Path, timeout: float, resume: bool) -> Score:
 
 def _cosmic_ray(name: str, here: Path, *args: str) -> None:
     """Run one cosmic-ray step in the session directory; stop the run if it fails."""
-    command = [str(Path(sys.executable).parent / "cosmic-ray"), *args]
+    command = [str(_tool("cosmic-ray")), *args]
     done = subprocess.run(command, cwd=here, capture_output=True, text=True)
     if done.returncode != 0:
         sys.exit(
             f"{name}: cosmic-ray {shlex.join(args)} failed:\n{done.stdout}{done.stderr}"
         )
+
+
+def _tool(name: str) -> Path:
+    """A command installed beside this Python."""
+    return Path(sys.executable).parent / name
 
 
 def _skip_annotations(here: Path, session: Path) -> None:
@@ -229,7 +240,7 @@ def _annotations(module: Path) -> list[tuple[tuple[int, int], tuple[int, int]]]:
 def _score(name: str, session: Path) -> Score:
     """Count the killed mutants of a finished session and describe the survivors."""
     dump = subprocess.run(
-        [str(Path(sys.executable).parent / "cosmic-ray"), "dump", str(session)],
+        [str(_tool("cosmic-ray")), "dump", str(session)],
         capture_output=True,
         text=True,
         check=True,
