@@ -710,6 +710,23 @@ class TakesAnotherUsersName(SoundStore):
         return False
 
 
+class AdoptsAnotherClientsGrant(SoundStore):
+    """A named token takes over an unnamed record of its grant, whatever the client."""
+
+    def adoptable(self, token: OAuthToken) -> Row | None:
+        if token.get_user_signature() is None:
+            return None
+        return next(
+            (
+                row
+                for row in self.rows()
+                if row["user_name"] is None
+                and row["refresh_token"] == token.get_refresh_token()
+            ),
+            None,
+        )
+
+
 class AdoptsWithoutAUser(SoundStore):
     """A token without a user takes over an unnamed record of its client and grant."""
 
@@ -731,6 +748,7 @@ CAUGHT_BY.update(
         AccessKeyForHalfAClient: "KEY-1",
         MatchesValuesByIdentity: "FIND-2",
         AdoptsAnyGrantOfTheClient: "SAVE-1",
+        AdoptsAnotherClientsGrant: "SAVE-1",
         AdoptsWithoutAUser: "SAVE-1",
         TakesAnotherUsersName: "DUP-1",
         FindsIdsByIdentity: "BYID-1",
