@@ -11,6 +11,7 @@ from typing import Any
 
 from zohocrmsdk.src.com.zoho.api.authenticator.oauth_token import OAuthToken
 from zohocrmsdk.src.com.zoho.crm.api.exception.sdk_exception import SDKException
+from zohocrmsdk.src.com.zoho.crm.api.user_signature import UserSignature
 
 from tests.sound_store import COLUMNS, BackendDown, Row, SoundStore, values_of
 
@@ -636,3 +637,122 @@ CAUGHT_ONLY_BY_THE_STATE_MACHINE = {
     ForgetsDeletesInCache: "DEL-1",
 }
 """Defects that need a sequence: no fixed contract test sees them."""
+
+
+# Found by mutation testing of the reference stores (docs/strength.md): each is a
+# mutant that survived the kit until the check that now catches it was added.
+
+
+class AdoptsAnyGrantOfTheClient(SoundStore):
+    """A named token takes over any unnamed record of its client, whatever grant."""
+
+    def adoptable(self, token: OAuthToken) -> Row | None:
+        if token.get_user_signature() is None or token.get_client_id() is None:
+            return None
+        return next(
+            (
+                row
+                for row in self.rows()
+                if row["user_name"] is None
+                and row["client_id"] == token.get_client_id()
+            ),
+            None,
+        )
+
+
+class FindsIdsByIdentity(SoundStore):
+    """find_token_by_id compares ids with ``is``: only the very same str matches."""
+
+    def find_token_by_id(self, id: Any) -> Any:
+        row = next((r for r in self.rows() if r["id"] is id), None)
+        return None if row is None else self.to_token(row)
+
+
+class DeletesIdsByIdentity(SoundStore):
+    """delete_token compares ids with ``is``: a copy of the id deletes nothing."""
+
+    def delete_token(self, id: Any) -> None:
+        rows = self.rows()
+        rows[:] = [r for r in rows if r["id"] is not id]
+
+
+class NamelessSignature(SoundStore):
+    """find_token gives a token of an unnamed record a UserSignature(None)."""
+
+    def fill(self, token: OAuthToken, row: Row) -> None:
+        super().fill(token, row)
+        if token.get_user_signature() is None:
+            token.set_user_signature(UserSignature(None))
+
+
+class AccessKeyForHalfAClient(SoundStore):
+    """Looks a token up by its access token unless it has both client id and secret."""
+
+    def key_of(self, token: OAuthToken) -> tuple[str, str] | None:
+        key = super().key_of(token)
+        half = (token.get_client_id() is None) != (token.get_client_secret() is None)
+        if key is None and half and token.get_access_token():
+            return "access_token", token.get_access_token()
+        return key
+
+
+class MatchesValuesByIdentity(SoundStore):
+    """Compares looked-up values with ``is``: only the very same str matches."""
+
+    def matches(self, row: Row, column: str, value: str) -> bool:
+        return row[column] is value
+
+
+class TakesAnotherUsersName(SoundStore):
+    """An update by id may rename a record to a user another record has."""
+
+    def name_taken(self, token: OAuthToken, row: Row) -> bool:
+        return False
+
+
+class AdoptsAnotherClientsGrant(SoundStore):
+    """A named token takes over an unnamed record of its grant, whatever the client."""
+
+    def adoptable(self, token: OAuthToken) -> Row | None:
+        if token.get_user_signature() is None:
+            return None
+        return next(
+            (
+                row
+                for row in self.rows()
+                if row["user_name"] is None
+                and row["refresh_token"] == token.get_refresh_token()
+            ),
+            None,
+        )
+
+
+class AdoptsWithoutAUser(SoundStore):
+    """A token without a user takes over an unnamed record of its client and grant."""
+
+    def adoptable(self, token: OAuthToken) -> Row | None:
+        return next(
+            (
+                row
+                for row in self.rows()
+                if row["user_name"] is None
+                and row["client_id"] == token.get_client_id()
+                and row["refresh_token"] == token.get_refresh_token()
+            ),
+            None,
+        )
+
+
+CAUGHT_BY.update(
+    {
+        AccessKeyForHalfAClient: "KEY-1",
+        MatchesValuesByIdentity: "FIND-2",
+        AdoptsAnyGrantOfTheClient: "SAVE-1",
+        AdoptsAnotherClientsGrant: "SAVE-1",
+        AdoptsWithoutAUser: "SAVE-1",
+        TakesAnotherUsersName: "DUP-1",
+        FindsIdsByIdentity: "BYID-1",
+        DeletesIdsByIdentity: "DEL-1",
+        NamelessSignature: "TRIP-4",
+    }
+)

@@ -208,6 +208,13 @@ class SoundStore(TokenStore):
             or token.get_access_token()
         )
 
+    def name_taken(self, token: OAuthToken, row: Row) -> bool:
+        """Whether updating ``row`` from ``token`` gives it another's user (DUP-1)."""
+        name = values_of(token)["user_name"]
+        return bool(name) and any(
+            other is not row and other["user_name"] == name for other in self.rows()
+        )
+
     def check_token(self, token: Any) -> None:
         """Reject what is not an OAuthToken."""
         if not isinstance(token, OAuthToken):
@@ -235,6 +242,8 @@ class SoundStore(TokenStore):
         def work() -> None:
             row = self.save_row(token)
             if row is not None:
+                if self.name_taken(token, row):
+                    raise SDKException("TOKEN_STORE", "another token has that user")
                 self.merge(row, token)
                 self.give_id(token, row)
                 return

@@ -131,7 +131,7 @@ def _cells(row: str) -> list[str]:
 
 
 def _row(cells: list[str]) -> str:
-    return "| " + " | ".join(cells) + " |"
+    return "|" + "|".join(f" {cell} " if cell else " " for cell in cells) + "|"
 
 
 @pytest.mark.parametrize("gone", ["b:B", "c:C"])

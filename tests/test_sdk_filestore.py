@@ -15,7 +15,8 @@ DEVIATIONS = {
     "KEY-1": "fail",  # an empty user name does not fall through; grant misses fall
     # back to the refresh token
     "SAVE-8": "fail",  # a token with client credentials only is stored
-    "DUP-1": "fail",  # an unknown id with a known user name adds a second record
+    "DUP-1": "fail",  # an unknown id with a known user name adds a second record;
+    # an update by id takes another record's user name
     "TRIP-1": "fail",  # reads the CSV without newline='', so \r and \r\n change
     "BYID-2": "fail",  # raises SDKException for an unknown id
     "DEL-3": "fail",  # delete_token("id") deletes the CSV header, losing a record

@@ -63,13 +63,15 @@ def make_token(**fields: Any) -> OAuthToken:
 
     The SDK's constructor is run (with a placeholder id it accepts) so the object
     has every attribute the SDK gives one; then each field is set through its setter.
+    Every value is a fresh copy, as in a token the SDK builds from a response, so a
+    store that compares values with ``is`` shows.
     """
     unknown = set(fields) - set(FIELDS)
     if unknown:
         raise TypeError(f"unknown token fields: {sorted(unknown)}")
     token = OAuthToken(id="placeholder")
     for name in FIELDS:
-        value = fields.get(name)
+        value = copied(fields.get(name))
         if name == "user_name":
             token.set_user_signature(None if value is None else UserSignature(value))
         else:
@@ -88,6 +90,17 @@ def read(token: Any) -> Record:
     else:
         record["user_name"] = f"<not a UserSignature: {type(signature).__name__}>"
     return {name: record[name] for name in FIELDS}
+
+
+def copied(value: Any) -> Any:
+    """An equal but distinct copy of a str, as an id read back from elsewhere is.
+
+    The SDK's ids come from the user's configuration or from another process, never
+    as the very object the store handed out; a store comparing ids with ``is``
+    finds the one and not the other. Strings of one character are shared by
+    Python, so only longer ones are truly copied.
+    """
+    return "".join(list(value)) if isinstance(value, str) else value
 
 
 def sample(n: int, **overrides: Any) -> Record:

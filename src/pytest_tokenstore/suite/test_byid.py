@@ -15,7 +15,7 @@ from pytest_tokenstore.checks import (
     snapshot,
     violated,
 )
-from pytest_tokenstore.tokens import read, sample
+from pytest_tokenstore.tokens import copied, read, sample
 
 pytestmark = pytest.mark.tokenstore
 
@@ -39,6 +39,22 @@ def test_a_stored_id_returns_the_full_token(tokenstore: Any) -> None:
             read(found),
             f"the token for id {record['id']!r}",
             "the SDK needs the whole record to authenticate",
+        )
+
+
+@clause("BYID-1")
+def test_an_equal_id_from_elsewhere_finds_the_token(tokenstore: Any) -> None:
+    """An id equal to a stored one, but not the same object, finds its token."""
+    (record,) = saved("BYID-1", tokenstore, sample(1))
+
+    found = call("BYID-1", tokenstore, "find_token_by_id", copied(record["id"]))
+
+    if found is None or found.get_id() != record["id"]:
+        violated(
+            "BYID-1",
+            f"find_token_by_id found nothing for a copy of the stored id "
+            f"{record['id']!r}: ids seem compared by identity, not by value",
+            "the SDK passes ids read from configuration or another process",
         )
 
 

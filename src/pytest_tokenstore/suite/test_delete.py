@@ -16,7 +16,7 @@ from pytest_tokenstore.checks import (
     snapshot,
     violated,
 )
-from pytest_tokenstore.tokens import sample
+from pytest_tokenstore.tokens import copied, sample
 
 pytestmark = pytest.mark.tokenstore
 
@@ -46,6 +46,23 @@ def test_delete_removes_that_record_only(tokenstore: Any, position: int) -> None
             "DEL-1",
             "find_token_by_id still returns the deleted record",
             "a removed token must stay removed",
+        )
+
+
+@clause("DEL-1")
+def test_an_equal_id_from_elsewhere_deletes_the_record(tokenstore: Any) -> None:
+    """An id equal to a stored one, but not the same object, deletes its record."""
+    kept, gone = saved("DEL-1", tokenstore, sample(1), sample(2))
+
+    call("DEL-1", tokenstore, "delete_token", copied(gone["id"]))
+
+    remaining = [record["id"] for record in snapshot("DEL-1", tokenstore)]
+    if remaining != [kept["id"]]:
+        violated(
+            "DEL-1",
+            f"after delete_token on a copy of the id {gone['id']!r} get_tokens "
+            f"lists {remaining!r}: ids seem compared by identity, not by value",
+            "the SDK's remove() passes an id read from configuration or elsewhere",
         )
 
 

@@ -88,13 +88,20 @@ NO_FALLBACK = {
         grant_token="1000.unknown-grant",
         refresh_token=a["refresh_token"],
     ),
+    # No rule applies to half a client: rule 2 needs neither, rule 3 both.
+    "client-id-without-secret-with-known-access": lambda a: make_token(
+        client_id=a["client_id"], access_token=a["access_token"]
+    ),
+    "secret-without-client-id-with-known-access": lambda a: make_token(
+        client_secret=a["client_secret"], access_token=a["access_token"]
+    ),
 }
 
 
 @clause("KEY-1")
 @pytest.mark.parametrize("case", list(NO_FALLBACK))
 def test_find_does_not_fall_back_to_a_later_rule(tokenstore: Any, case: str) -> None:
-    """When the applicable rule matches nothing, later rules are not tried."""
+    """When the applicable rule matches nothing, or none applies, no key is tried."""
     (a,) = saved("KEY-1", tokenstore, sample(A))
     token = NO_FALLBACK[case](a)
 

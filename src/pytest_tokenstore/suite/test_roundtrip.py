@@ -132,11 +132,19 @@ def test_the_user_comes_back_as_a_signature(
     name = "Someone@Example.com" if named == "named" else None
     (record,) = saved("TRIP-4", tokenstore, sample(1, user_name=name))
 
-    found = read(read_back("TRIP-4", tokenstore, record, path))
+    token = read_back("TRIP-4", tokenstore, record, path)
+    found = read(token)
 
     if found["user_name"] != name:
         violated(
             "TRIP-4",
             f"{path} returned the user as {found['user_name']!r}, not {name!r}",
             "the SDK reads the name through UserSignature.get_name()",
+        )
+    if name is None and token.get_user_signature() is not None:
+        violated(
+            "TRIP-4",
+            f"{path} returned a UserSignature without a name for a record that "
+            "has no user, instead of None",
+            "the SDK asks Zoho for the user's name only when the signature is None",
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import pytest
@@ -333,6 +334,80 @@ def test_a_named_token_adopts_the_unnamed_record(tokenstore: Any, key: str) -> N
         )
 
 
+@clause("SAVE-1")
+def test_a_token_without_a_user_adopts_nothing(tokenstore: Any) -> None:
+    """A token with no user and half a client is new, whatever grant it shares.
+
+    SAVE-11 is for a token that brings a user name; this one matches nothing
+    (no rule of KEY-1 applies to a client id without its secret).
+    """
+    (unnamed,) = saved("SAVE-1", tokenstore, sample(1, user_name=None))
+    token = make_token(
+        client_id=unnamed["client_id"], refresh_token=unnamed["refresh_token"]
+    )
+
+    call("SAVE-1", tokenstore, "save_token", token)
+
+    records = snapshot("SAVE-1", tokenstore)
+    if unnamed not in records or len(records) != 2:
+        violated(
+            "SAVE-1",
+            f"saving a token without a user and without a client secret left "
+            f"{len(records)} record(s), the unnamed one "
+            f"{'kept' if unnamed in records else 'changed'}",
+            "the SDK needs a token that matches nothing stored as a new record",
+        )
+
+
+OTHER_GRANTS = {
+    # The other grant sorts before, or extends, the stored one, so that an
+    # ordering or prefix comparison shows too.
+    "grant-sorting-before": lambda value: "0" + value,
+    "grant-extending-it": lambda value: value + "0",
+}
+
+
+@clause("SAVE-1")
+@pytest.mark.parametrize("differs", [*OTHER_GRANTS, "client"])
+@pytest.mark.parametrize("key", ["refresh", "grant"])
+def test_a_named_token_of_another_grant_adopts_nothing(
+    tokenstore: Any, key: str, differs: str
+) -> None:
+    """A named token with another grant or client than an unnamed record's is new.
+
+    SAVE-11 lets a named token take over only the unnamed record of its own
+    client and grant.
+    """
+    base = sample(1, user_name=None)
+    if key == "refresh":
+        base["grant_token"] = None
+    (unnamed,) = saved("SAVE-1", tokenstore, base)
+    grant = unnamed[f"{key}_token"]
+    client_id = unnamed["client_id"]
+    if differs == "client":
+        client_id = "0" + client_id
+    else:
+        grant = OTHER_GRANTS[differs](grant)
+    token = make_token(
+        user_name="late-name@example.com",
+        client_id=client_id,
+        client_secret=unnamed["client_secret"],
+        **{f"{key}_token": grant},
+    )
+
+    call("SAVE-1", tokenstore, "save_token", token)
+
+    records = snapshot("SAVE-1", tokenstore)
+    if unnamed not in records or len(records) != 2:
+        violated(
+            "SAVE-1",
+            f"saving a named token with another {differs.split('-')[0]} than the "
+            f"unnamed record's ({key} token) left {len(records)} record(s), the "
+            f"unnamed one {'kept' if unnamed in records else 'changed'}",
+            "the SDK needs a new record for a new grant, and the old grant's kept",
+        )
+
+
 DUPLICATES = {
     "new-tokens-for-a-known-user": lambda a: [
         sample(7, user_name=a["user_name"]),
@@ -365,3 +440,28 @@ def test_no_two_records_share_a_user_name(tokenstore: Any, case: str) -> None:
             f"({case})",
             "the SDK finds a user by name and needs exactly one record",
         )
+
+
+@clause("DUP-1")
+def test_an_update_by_id_cannot_take_another_users_name(tokenstore: Any) -> None:
+    """A record given another user's name through its id leaves no two sharing it.
+
+    The store may refuse the save. Each of two records is given the other's name
+    in turn, so that ids compared by order rather than by value show, whichever
+    order the store's ids have.
+    """
+    first, second = saved("DUP-1", tokenstore, sample(1), sample(2))
+
+    for target, other in ((first, second), (second, first)):
+        token = make_token(id=target["id"], user_name=other["user_name"])
+        raised(partial(tokenstore.save_token, token))
+
+        names = [r["user_name"] for r in snapshot("DUP-1", tokenstore)]
+        if names.count(other["user_name"]) != 1:
+            violated(
+                "DUP-1",
+                f"saving record {target['id']!r} under the name of record "
+                f"{other['id']!r} left {names.count(other['user_name'])} records "
+                f"holding {other['user_name']!r}",
+                "the SDK finds a user by name and needs exactly one record",
+            )
