@@ -31,11 +31,16 @@ Any other argument goes to pytest, for example:
   --tokenstore-capabilities=MODULE:ATTR=thread-safe,durable
                                declare what a store supports (CONC, DUR, SEC)
   --tokenstore-timeout=SECONDS fail a store call that runs longer (default 60)
+  --tokenstore-thorough        many more and longer generated sequences
+  --tokenstore-no-shrink       report a failing sequence without shortening it
+  --tokenstore-allow-wipe      run even if the store holds tokens (deletes them)
   -k EXPR / -m EXPR            select tests
+`pytest --help` lists every --tokenstore option.
 
-Exit status: 0 when every MUST clause holds, 1 when one fails, 4 on a usage
-error (see docs/usage.md). Only the kit's tests run, not those of the
-current directory.
+Exit status: 0 when every MUST clause holds, 1 when one fails (or a SHOULD
+clause under --tokenstore-strict, or a store call hangs), 4 on a usage error
+(see docs/usage.md). Only the kit's tests run, not those of the current
+directory.
 """
 
 SUITE_DIR = Path(__file__).parent / "suite"

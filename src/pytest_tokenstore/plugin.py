@@ -127,7 +127,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     parser.addini("tokenstore_waive", "Clause ids to waive", type="linelist")
     parser.addini(
-        "tokenstore_thorough", "Thorough state machine runs", type="bool", default=False
+        "tokenstore_thorough",
+        "Longer state machine and concurrency runs",
+        type="bool",
+        default=False,
     )
     parser.addini(
         "tokenstore_capabilities",
