@@ -61,3 +61,11 @@ def test_specs_are_told_apart_from_pytest_options() -> None:
 
     assert specs == ["a.b:C", "pkg:make_store"]
     assert rest == ["-k", "SAVE", "--tokenstore-strict", "x.py::t"]
+
+
+def test_an_option_value_that_looks_like_a_store_stays_with_its_option() -> None:
+    """``-p no:cacheprovider`` is pytest's, not a store named ``no:cacheprovider``."""
+    specs, rest = split_arguments(["a.b:C", "-p", "no:cacheprovider", "-m", "x:y"])
+
+    assert specs == ["a.b:C"]
+    assert rest == ["-p", "no:cacheprovider", "-m", "x:y"]

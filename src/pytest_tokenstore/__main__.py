@@ -47,10 +47,28 @@ SUITE_DIR = Path(__file__).parent / "suite"
 _SPEC = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
 
 
+_TAKES_A_VALUE = frozenset(
+    {
+        *("-p", "-k", "-m", "-n", "-c", "-o", "-W", "-r"),
+        *("--dist", "--maxprocesses", "--rootdir", "--basetemp", "--confcutdir"),
+        *("--tokenstore", "--tokenstore-waive", "--tokenstore-report"),
+        *("--tokenstore-capabilities", "--tokenstore-timeout"),
+    }
+)
+"""Options whose value may follow as the next argument: ``-p no:cacheprovider``."""
+
+
 def split_arguments(argv: list[str]) -> tuple[list[str], list[str]]:
-    """Separate store specs (``MODULE:ATTR``) from the arguments meant for pytest."""
-    specs = [arg for arg in argv if _SPEC.match(arg)]
-    rest = [arg for arg in argv if not _SPEC.match(arg)]
+    """Separate store specs (``MODULE:ATTR``) from the arguments meant for pytest.
+
+    An argument that is the value of the option before it (``-p no:cacheprovider``)
+    stays with that option, even when it looks like a spec.
+    """
+    specs: list[str] = []
+    rest: list[str] = []
+    for index, arg in enumerate(argv):
+        is_value = index > 0 and argv[index - 1] in _TAKES_A_VALUE
+        (specs if _SPEC.match(arg) and not is_value else rest).append(arg)
     return specs, rest
 
 
