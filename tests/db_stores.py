@@ -131,10 +131,24 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+_database: str | None = None
+
+
 def worker_database() -> str:
-    """This process's database: one per xdist worker, and one for the controller."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    return f"tokenstore_{worker}_{os.getpid()}"
+    """This process's database: one per xdist worker, and one for the controller.
+
+    Chosen once, so a child the kit forks for CONC-3 or DUR-2 inherits the name and
+    shares its parent's storage, as processes sharing one store would.
+    """
+    global _database
+    if _database is None:
+        _database = database_name(os.environ.get("PYTEST_XDIST_WORKER"), os.getpid())
+    return _database
+
+
+def database_name(worker: str | None, pid: int) -> str:
+    """The database of an xdist worker (None for the controller) in process ``pid``."""
+    return f"tokenstore_{worker or 'main'}_{pid}"
 
 
 def table_for(directory: Path) -> str:
@@ -201,6 +215,11 @@ def _table_renamed_away(store: Any, directory: Path) -> Iterator[None]:
 
 
 sdk_db_store.tokenstore_breaker = _table_renamed_away  # type: ignore[attr-defined]
+# What a user of DBStore relies on: one instance shared by a web server's threads,
+# several worker processes on one database, and the database outliving them.
+sdk_db_store.tokenstore_capabilities = frozenset(  # type: ignore[attr-defined]
+    {"thread-safe", "multi-process", "durable"}
+)
 
 
 def server_for_tests() -> Server:
