@@ -276,8 +276,9 @@ def _judge(name: str) -> int:
     session = Path.cwd()
     path = os.pathsep.join(filter(None, [str(session), os.environ.get("PYTHONPATH")]))
     env = {**os.environ, "CI": "1", "PYTHONPATH": path}
-    # The SQLite store syncs its file on every write: on a busy disk that makes a
-    # kit run four times slower than in memory.
+    # With synchronous = NORMAL the SQLite store syncs only at checkpoints, but a
+    # run still creates a database per test: on a shared disk a kit run takes
+    # about one and a half times as long as in memory, and varies more.
     if os.access(MEMORY_DISK, os.W_OK):
         env["TMPDIR"] = MEMORY_DISK
     command = [sys.executable, "-m", "pytest", f"--tokenstore={STORES[name]}"]
