@@ -252,3 +252,25 @@ def test_an_unknown_capability_on_the_store_is_a_usage_error(
             "capability 'threadsafe'; *"
         ]
     )
+
+
+def test_a_process_holding_many_descriptors_still_gets_a_verdict(
+    pytester: pytest.Pytester,
+) -> None:
+    """DUR-2 reads its child through descriptors numbered past 1023 as well."""
+    import os
+
+    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    try:
+        result, clauses = run_report(
+            pytester,
+            "reference_stores.sqlite_store:SQLiteTokenStore",
+            "-k",
+            "durability",
+        )
+    finally:
+        for descriptor in held:
+            os.close(descriptor)
+
+    assert clauses["DUR-2"]["status"] == "pass", clauses["DUR-2"]["detail"]
+    assert result.ret == pytest.ExitCode.OK

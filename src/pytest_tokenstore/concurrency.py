@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import select
 import selectors
 import signal
 import sys
@@ -324,10 +323,15 @@ def kill_during_saves(
     buffer = b""
     killed = False
     deadline = time.monotonic() + bound
-    with os.fdopen(out_read, "rb", buffering=0) as pipe:
+    # A selector, not select.select: a store may hold more than 1023 descriptors.
+    with (
+        os.fdopen(out_read, "rb", buffering=0) as pipe,
+        selectors.DefaultSelector() as ready,
+    ):
+        ready.register(pipe, selectors.EVENT_READ)
         while True:
             left = deadline - time.monotonic()
-            if left <= 0 or not select.select([pipe], [], [], left)[0]:
+            if left <= 0 or not ready.select(left):
                 burst.error = f"the child's saves did not finish within {bound:g} s"
                 break
             chunk = pipe.read(65536)
