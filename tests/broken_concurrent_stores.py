@@ -196,6 +196,17 @@ class WorldReadable(JsonFileStore):
 world_readable = _factory(WorldReadable, ALL_FOUR)
 
 
+class GroupWritable(JsonFileStore):
+    """Makes its file group-writable, "so the deploy user can rotate tokens"."""
+
+    def write(self, rows: list[Row]) -> None:
+        super().write(rows)
+        os.chmod(self.path, 0o620)
+
+
+group_writable = _factory(GroupWritable, ALL_FOUR)
+
+
 class ReprShowsRows(SoundStore):
     """Its repr, handy in a debugger, lists every row, secrets and all."""
 
@@ -245,6 +256,7 @@ CAUGHT_BY: dict[str, str] = {
     "ForgetsOnReopen": "DUR-1",
     "rewrites_in_place": "DUR-2",
     "world_readable": "SEC-1",
+    "group_writable": "SEC-1",
     "ReprShowsRows": "FAIL-3",
 }
 """Store (its name in this module) and the clause whose check must flag it."""

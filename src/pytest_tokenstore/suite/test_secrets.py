@@ -82,16 +82,18 @@ def test_files_the_store_creates_are_for_the_owner_only(
             "not checked: the store wrote no file in the test's directory or "
             "working directory (give the factory the directory argument)"
         )
-    readable = [
+    # Owner-only: no read, write or execute bit for group or others. A file
+    # others can write lets them plant a token as surely as reading one steals it.
+    shared = [
         f"{path.name} ({stat.filemode(path.stat().st_mode)})"
         for path in files
-        if path.stat().st_mode & (stat.S_IRGRP | stat.S_IROTH)
+        if path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO)
     ]
-    if readable:
+    if shared:
         violated(
             "SEC-1",
-            f"under umask 022 the store created {', '.join(readable[:3])}, "
-            "readable by other accounts",
+            f"under umask 022 the store created {', '.join(shared[:3])}, "
+            "open to other accounts",
             "the file holds client secrets and refresh tokens; create it with mode "
             "0600 whatever the umask",
         )
