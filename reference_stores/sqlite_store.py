@@ -295,8 +295,15 @@ class _ThreadConnection:
 
     def __init__(self, uri: str) -> None:
         self.pid = os.getpid()
+        # Only its own thread uses it; check_same_thread=False lets whichever thread
+        # drops the last reference (its own at exit, or the one dropping the store)
+        # close it, instead of leaking it with an error.
         self.db = sqlite3.connect(
-            uri, uri=True, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None
+            uri,
+            uri=True,
+            timeout=BUSY_TIMEOUT_SECONDS,
+            isolation_level=None,
+            check_same_thread=False,
         )
         self.db.execute("PRAGMA synchronous = NORMAL")
 
