@@ -40,10 +40,9 @@ DEVIATIONS = {
     "SAVE-10": "advisory",  # the next id is max + 1, so a deleted last id returns
     "SAVE-11": "advisory",  # a named token does not adopt its grant's unnamed row
     "INPUT-1": "advisory",  # find_token returns a non-token argument as it is
-    # Concurrent saves: InnoDB picks a deadlock victim and DBStore raises instead of
-    # retrying; in a burst, MAX(id) over text hands out '10' twice (as for SAVE-2).
-    "CONC-1": "fail",
-    "CONC-2": "fail",
+    # Concurrent saves from processes: InnoDB picks a deadlock victim and DBStore
+    # raises instead of retrying, or MAX(id) over text hands out '10' twice (as for
+    # SAVE-2), which also fails a save in DUR-2's burst.
     "CONC-3": "fail",
     "DUR-2": "advisory",
     # Consulted once the SDK clauses are checked (issue #4): revoke looks the token
