@@ -74,3 +74,20 @@ def run_kit_process(
         for entry in document["stores"]
     }
     return completed.returncode, completed.stdout, verdicts
+
+
+def expected_verdict(clause_id: str, deviations: dict[str, str], factory: Any) -> str:
+    """What the kit must report for a clause of a store whose deviations are known.
+
+    Not checked where the kit has no check yet or the factory does not declare the
+    capability the clause needs; otherwise the known deviation, or a pass.
+    """
+    from pytest_tokenstore.clauses import CLAUSES
+
+    clause = CLAUSES[clause_id]
+    declared: frozenset[str] = getattr(factory, "tokenstore_capabilities", frozenset())
+    if clause.checked_from is not None:
+        return "unchecked"
+    if clause.capability is not None and clause.capability not in declared:
+        return "unchecked"
+    return deviations.get(clause_id, "pass")

@@ -16,20 +16,12 @@ from zohocrmsdk.src.com.zoho.api.authenticator.store.token_store import TokenSto
 from zohocrmsdk.src.com.zoho.crm.api.exception.sdk_exception import SDKException
 from zohocrmsdk.src.com.zoho.crm.api.user_signature import UserSignature
 
+from pytest_tokenstore.tokens import FIELDS
+
 Row = dict[str, Any]
 
-COLUMNS = (
-    "id",
-    "user_name",
-    "client_id",
-    "client_secret",
-    "refresh_token",
-    "access_token",
-    "grant_token",
-    "expires_in",
-    "redirect_url",
-    "api_domain",
-)
+COLUMNS = FIELDS
+"""A row's columns: the token's fields, as the kit names them."""
 
 
 class BackendDown(OSError):

@@ -15,7 +15,7 @@ from pytest_tokenstore.clauses import CLAUSES
 from pytest_tokenstore.tokens import make_token, read, sample
 from tests import db_stores
 from tests.db_stores import NoServer, Server, sdk_db_store, server_for_tests
-from tests.helpers import run_kit, run_kit_process
+from tests.helpers import expected_verdict, run_kit, run_kit_process
 
 DBSTORE = "tests.db_stores:sdk_db_store"
 
@@ -89,16 +89,7 @@ def test_each_clause_gets_its_real_verdict(
 ) -> None:
     """Flagged where DBStore really deviates, passed where it conforms."""
     _, clauses = dbstore_run
-    clause = CLAUSES[clause_id]
-    declared: frozenset[str] = getattr(
-        sdk_db_store, "tokenstore_capabilities", frozenset()
-    )
-    if clause.checked_from is not None:
-        expected = "unchecked"
-    elif clause.capability is not None and clause.capability not in declared:
-        expected = "unchecked"  # a capability DBStore's factory does not declare
-    else:
-        expected = DEVIATIONS.get(clause_id, "pass")
+    expected = expected_verdict(clause_id, DEVIATIONS, sdk_db_store)
 
     assert clauses[clause_id]["status"] == expected, clauses[clause_id]["detail"]
 
