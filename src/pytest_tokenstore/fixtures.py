@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .spec import StoreSpec
+from .spec import StoreSpec, spec_of
 
 if TYPE_CHECKING:
     from pytest_httpserver import HTTPServer
@@ -104,7 +104,10 @@ def tokenstore(
             from .plugin import guard_message
 
             request.session.shouldstop = "a store under test held tokens"
-            pytest.fail(guard_message(_spec_text(request), len(held)), pytrace=False)
+            pytest.fail(
+                guard_message(str(spec_of(request.node) or "?"), len(held)),
+                pytrace=False,
+            )
         store.delete_tokens()
     yield store
 
@@ -156,12 +159,6 @@ def tokenstore_sdk(
         yield loop
     if guard.refused and not loop.guard_reported:
         pytest.fail(guard.message(clause_id), pytrace=False)
-
-
-def _spec_text(request: pytest.FixtureRequest) -> str:
-    callspec = getattr(request.node, "callspec", None)
-    spec = callspec.params.get("tokenstore_spec") if callspec else None
-    return str(spec) if spec is not None else "?"
 
 
 __all__ = [

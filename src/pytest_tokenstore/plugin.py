@@ -407,7 +407,9 @@ class KitPlugin:
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> Any:
         """Skip the tests of a store that hung already; bound the fixtures' calls."""
-        spec = _spec_of(item)
+        from .spec import spec_of
+
+        spec = spec_of(item)
         if spec is not None and spec.text in self.state.hung:
             pytest.skip(
                 "not checked: the store hung in an earlier test: "
@@ -425,7 +427,9 @@ class KitPlugin:
     def _watched(self, item: pytest.Item) -> Any:
         import contextlib
 
-        if _spec_of(item) is None or not self.state.timeout:
+        from .spec import spec_of
+
+        if spec_of(item) is None or not self.state.timeout:
             return contextlib.nullcontext()
         from .verdicts import clauses_of
         from .watchdog import Watchdog
@@ -441,10 +445,11 @@ class KitPlugin:
     ) -> Any:
         """Attach the clause verdict to the report; let advisories and waivers pass."""
         report = yield
+        from .spec import spec_of
         from .verdicts import judge
         from .watchdog import StoreHung
 
-        spec = _spec_of(item)
+        spec = spec_of(item)
         excinfo = call.excinfo
         if spec is not None and excinfo and isinstance(excinfo.value, StoreHung):
             self.state.hung[spec.text] = str(excinfo.value)
@@ -475,11 +480,6 @@ class KitPlugin:
             return
         for path in self.state.report_paths:
             self.state.ledger.write(path)
-
-
-def _spec_of(item: pytest.Item) -> StoreSpec | None:
-    callspec = getattr(item, "callspec", None)
-    return callspec.params.get("tokenstore_spec") if callspec else None
 
 
 def capability_list(capabilities: frozenset[str]) -> str:

@@ -220,6 +220,12 @@ def checked_capabilities(where: str, names: Any) -> frozenset[str]:
     return chosen
 
 
+def spec_of(item: Any) -> StoreSpec | None:
+    """The store a collected kit test runs against, or None for any other test."""
+    callspec = getattr(item, "callspec", None)
+    return callspec.params.get("tokenstore_spec") if callspec else None
+
+
 def describe_error(exc: BaseException) -> str:
     """Name an exception and its message in one short phrase."""
     message = str(exc)

@@ -16,7 +16,7 @@ from .results import (
     VERDICT_PROPERTY,
     WAIVED,
 )
-from .spec import describe_error
+from .spec import describe_error, spec_of
 from .watchdog import StoreHung
 
 DETAIL_LIMIT = 400
@@ -44,8 +44,7 @@ def judge(
     and fails for the one its ContractViolation names.
     """
     checked = clauses_of(item)
-    callspec = getattr(item, "callspec", None)
-    spec = callspec.params.get("tokenstore_spec") if callspec else None
+    spec = spec_of(item)
     if not checked or spec is None:
         return
     status, detail = _status(call, report)
