@@ -26,7 +26,15 @@ from hypothesis.stateful import (
 from .checks import ContractViolation
 from .model import Fields, Model, key_rule
 from .spec import StoreSpec, describe_error
-from .tokens import FIELDS, KEY_KINDS, LOOKALIKES, make_token, read
+from .tokens import (
+    FIELDS,
+    KEY_KINDS,
+    LOOKALIKES,
+    key_field,
+    make_token,
+    probe_fields,
+    read,
+)
 
 MUST_CLAUSES = (
     "KEY-1",
@@ -698,20 +706,10 @@ class TokenStoreMachine(RuleBasedStateMachine):
 
 def _probe_fields(kind: str, record: Fields) -> Fields | None:
     """The fields a lookup of ``kind`` carries for ``record``; None if it has none."""
-    if kind == "user" and record.get("user_name"):
-        return {"user_name": record["user_name"]}
-    if kind == "access" and record.get("access_token"):
-        return {"access_token": record["access_token"]}
-    has_client = (
-        record.get("client_id") is not None and record.get("client_secret") is not None
-    )
-    if kind in ("grant", "refresh") and has_client and record.get(f"{kind}_token"):
-        return {
-            "client_id": record["client_id"],
-            "client_secret": record["client_secret"],
-            f"{kind}_token": record[f"{kind}_token"],
-        }
-    return None
+    fields = probe_fields(kind, record)
+    if not fields[key_field(kind)] or any(v is None for v in fields.values()):
+        return None
+    return fields
 
 
 def _ids(ids: list[str]) -> str:

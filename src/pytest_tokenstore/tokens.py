@@ -121,27 +121,23 @@ def sample(n: int, **overrides: Any) -> Record:
     return record
 
 
+def probe_fields(kind: str, record: Record) -> Record:
+    """The fields KEY-1 (KEY-3 for ``id``) needs to find ``record`` by ``kind``."""
+    if kind in ("user", "access", "id"):
+        name = key_field(kind)
+        return {name: record[name]}
+    if kind in ("grant", "refresh"):
+        return {
+            "client_id": record["client_id"],
+            "client_secret": record["client_secret"],
+            f"{kind}_token": record[f"{kind}_token"],
+        }
+    raise ValueError(f"unknown lookup kind {kind!r}")
+
+
 def probe(kind: str, record: Record) -> OAuthToken:
     """A token with only what KEY-1 (KEY-3 for ``id``) needs to find ``record``."""
-    if kind == "user":
-        return make_token(user_name=record["user_name"])
-    if kind == "access":
-        return make_token(access_token=record["access_token"])
-    if kind == "grant":
-        return make_token(
-            client_id=record["client_id"],
-            client_secret=record["client_secret"],
-            grant_token=record["grant_token"],
-        )
-    if kind == "refresh":
-        return make_token(
-            client_id=record["client_id"],
-            client_secret=record["client_secret"],
-            refresh_token=record["refresh_token"],
-        )
-    if kind == "id":
-        return make_token(id=record["id"])
-    raise ValueError(f"unknown lookup kind {kind!r}")
+    return make_token(**probe_fields(kind, record))
 
 
 def key_field(kind: str) -> str:
