@@ -30,6 +30,7 @@ from .tokens import (
     FIELDS,
     KEY_KINDS,
     LOOKALIKES,
+    describe,
     key_field,
     make_token,
     probe_fields,
@@ -260,8 +261,8 @@ class TokenStoreMachine(RuleBasedStateMachine):
             )
         for record_id in sorted(expected):
             diff = [
-                f"{name} {_short(actual[record_id][name])} instead of "
-                f"{_short(expected[record_id][name])}"
+                f"{name} {describe(actual[record_id][name], 50)} instead of "
+                f"{describe(expected[record_id][name], 50)}"
                 for name in FIELDS
                 if actual[record_id][name] != expected[record_id][name]
             ]
@@ -714,11 +715,6 @@ def _probe_fields(kind: str, record: Fields) -> Fields | None:
 
 def _ids(ids: list[str]) -> str:
     return ", ".join(repr(i) for i in ids) or "none"
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 50 else text[:46] + "...'"
 
 
 def _literal(value: str) -> str:
