@@ -11,7 +11,6 @@ from __future__ import annotations
 import atexit
 import contextlib
 import hashlib
-import ipaddress
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from zohocrmsdk.src.com.zoho.api.authenticator.store.db_store import DBStore
+
+from pytest_tokenstore.sdkloop import is_loopback
 
 TEMPLATE = "`tokenstore`.`oauthtoken`"
 """The table ``.ci/mariadb start`` creates, typed as the SDK's README documents it."""
@@ -93,7 +94,7 @@ def server_from_environment() -> Server:
             + START_HINT
         )
     host = os.environ.get("TOKENSTORE_DB_HOST", "127.0.0.1")
-    if not _is_loopback(host):
+    if not is_loopback(host):
         raise NoServer(
             f"TOKENSTORE_DB_HOST={host!r} is not on this machine; the project's "
             "tests connect only to 127.0.0.1, so point it at a local server"
@@ -120,15 +121,6 @@ def reachable_server() -> Server:
             f"{START_HINT}"
         ) from None
     return server
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 _database: str | None = None

@@ -36,7 +36,8 @@ class OffLoopback(ConnectionRefusedError):
     """What the guard raises where a connection or name lookup would leave the host."""
 
 
-def _is_loopback(host: Any) -> bool:
+def is_loopback(host: Any) -> bool:
+    """Whether a host (name, address, bytes; None: a local socket) is loopback."""
     if isinstance(host, bytes):
         host = host.decode("ascii", "replace")
     if host is None or host == "localhost":
@@ -80,7 +81,7 @@ class LoopbackGuard:
                 address, (str, bytes)
             ):
                 host, port = address[0], address[1]
-                if not _is_loopback(host):
+                if not is_loopback(host):
                     guard._refuse(f"{host}:{port}")
 
         def guarded_connect(sock: socket.socket, address: Any) -> None:
@@ -92,17 +93,17 @@ class LoopbackGuard:
             return connect_ex(sock, address)
 
         def guarded_getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
-            if not _is_loopback(host):
+            if not is_loopback(host):
                 guard._refuse(f"{host}:{port} (name lookup)")
             return getaddrinfo(host, port, *args, **kwargs)
 
         def guarded_by_name(host: str) -> str:
-            if not _is_loopback(host):
+            if not is_loopback(host):
                 guard._refuse(f"{host} (name lookup)")
             return by_name(host)
 
         def guarded_by_name_ex(host: str) -> Any:
-            if not _is_loopback(host):
+            if not is_loopback(host):
                 guard._refuse(f"{host} (name lookup)")
             return by_name_ex(host)
 
