@@ -161,6 +161,11 @@ def pytest_configure(config: pytest.Config) -> None:
         "tokenstore_sdk: the kit's tests that run the Zoho SDK's token flows "
         "against the store and a fake Zoho on 127.0.0.1",
     )
+    config.addinivalue_line(
+        "markers",
+        "tokenstore_long: the kit's tests that run for a time or example budget "
+        "(state machine, races, crash check); spread over xdist's workers",
+    )
     texts, source = _store_texts(config)
     if not texts:
         return
@@ -403,6 +408,21 @@ class KitPlugin:
         from .collect import SuiteModule
 
         return SuiteModule.from_parent(parent, path=file_path)
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(
+        self, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
+        """On an xdist worker, spread the kit's long tests through the run.
+
+        Only workers reorder (every worker collects alike, and the controller
+        schedules in their order); a serial run keeps the order of the files.
+        """
+        if not hasattr(config, "workerinput"):
+            return
+        from .collect import spread_long_tests
+
+        items[:] = spread_long_tests(items)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> Any:

@@ -89,6 +89,7 @@ def final_records(clause_id: str, store: Any) -> list[Record]:
 
 
 @clause("CONC-1")
+@pytest.mark.tokenstore_long
 def test_threads_saving_one_user_leave_one_record(
     tokenstore: Any, tokenstore_spec: StoreSpec, request: pytest.FixtureRequest
 ) -> None:
@@ -107,6 +108,7 @@ def test_threads_saving_one_user_leave_one_record(
 
 
 @clause("CONC-2")
+@pytest.mark.tokenstore_long
 def test_threads_saving_distinct_users_leave_every_record(
     tokenstore: Any, tokenstore_spec: StoreSpec, request: pytest.FixtureRequest
 ) -> None:
@@ -130,6 +132,7 @@ def test_threads_saving_distinct_users_leave_every_record(
 
 
 @clause("CONC-3")
+@pytest.mark.tokenstore_long
 def test_processes_sharing_the_storage_keep_every_record(
     tokenstore: Any,
     tokenstore_factory: StoreFactory,

@@ -70,6 +70,7 @@ def test_a_new_instance_sees_every_saved_token(
 
 
 @clause("DUR-2")
+@pytest.mark.tokenstore_long
 def test_a_killed_process_leaves_every_returned_save(
     tokenstore: Any,
     tokenstore_factory: StoreFactory,

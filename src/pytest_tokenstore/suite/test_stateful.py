@@ -12,7 +12,11 @@ from pytest_tokenstore.fixtures import StoreFactory
 from pytest_tokenstore.spec import StoreSpec
 from pytest_tokenstore.stateful import MUST_CLAUSES, SHOULD_CLAUSES
 
-pytestmark = [pytest.mark.tokenstore, pytest.mark.tokenstore_stateful]
+pytestmark = [
+    pytest.mark.tokenstore,
+    pytest.mark.tokenstore_stateful,
+    pytest.mark.tokenstore_long,
+]
 
 
 def _run(
