@@ -109,8 +109,8 @@ def suite_times(stores: Sequence[str], reps: int, extra: Sequence[str]) -> list[
             f"| {start_serial:.2f} | {start_parallel:.2f} | {best:.2f}x "
             f"| {serial_cpu:.1f} | {parallel_cpu:.1f} | {load} |"
         )
-        if len(specs) > 1:
-            continue  # the targets are per store
+        if len(specs) > 1 or extra:
+            continue  # the targets are per store, for the default suite
         verdicts.append(
             _verdict(
                 serial < SERIAL_TARGET_S,
@@ -125,6 +125,11 @@ def suite_times(stores: Sequence[str], reps: int, extra: Sequence[str]) -> list[
                 f"is start-up and shutdown, and {serial - start_serial:.2f} s of the "
                 "serial run is tests)",
             )
+        )
+    if extra:
+        verdicts.append(
+            "(not judged: the targets are for the default suite, not "
+            f"{' '.join(extra)})"
         )
     return [*lines, "", *verdicts]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from benchmarks import stores
+from benchmarks import kit_cost, stores
 
 
 def test_every_bulk_fill_leaves_what_save_token_leaves():
@@ -73,3 +73,11 @@ def test_memory_that_grows_faster_than_the_store_is_a_miss():
     lines = stores.check_targets(figures)
 
     assert lines[-1].startswith("MISS")
+
+
+def test_the_best_speedup_halves_only_the_tests():
+    """Start-up is paid in full by -n 2; only the tests' share can be halved."""
+    # 4 s serially, 1 s of it start-up; -n 2 starts in 2 s: 2 + 3 / 2 = 3.5 s.
+    assert kit_cost.best_speedup(4.0, 1.0, 2.0) == 4.0 / 3.5
+    # With no start-up at all, two workers can at most halve the run.
+    assert kit_cost.best_speedup(4.0, 0.0, 0.0) == 2.0

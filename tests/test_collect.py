@@ -1,6 +1,8 @@
-"""The kit's long tests are spread through the order on xdist workers, and only there."""
+"""On xdist workers, and only there, the kit spreads its long tests through the run."""
 
 from __future__ import annotations
+
+import itertools
 
 import pytest
 
@@ -81,7 +83,7 @@ def test_an_xdist_worker_spreads_the_long_tests(pytester: pytest.Pytester):
     long_at = [n for n, name in enumerate(worker) if _is_long(name)]
     assert len(long_at) == 6
     assert long_at[0] == 0
-    gaps = [b - a for a, b in zip(long_at, long_at[1:])]
+    gaps = [b - a for a, b in itertools.pairwise(long_at)]
     assert min(gaps) >= len(worker) // 6 - 1
 
 
