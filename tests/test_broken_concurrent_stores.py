@@ -13,7 +13,7 @@ import time
 import pytest
 
 from pytest_tokenstore.clauses import CLAUSES, MUST
-from tests.broken_concurrent_stores import CAUGHT_BY
+from tests.broken_concurrent_stores import CAUGHT_BY, CAUGHT_WHEN_PAUSED
 from tests.helpers import run_kit, run_report
 
 MODULE = "tests.broken_concurrent_stores"
@@ -52,6 +52,25 @@ def test_the_kit_catches_the_defect(
     assert verdict["status"] == ("fail" if must else "advisory"), verdict
     assert verdict["detail"].split("failed: ", 1)[1].startswith(f"{clause_id}:")
     assert result.ret == (pytest.ExitCode.TESTS_FAILED if must else pytest.ExitCode.OK)
+
+
+@pytest.mark.parametrize(("store", "clause_id"), list(CAUGHT_WHEN_PAUSED.items()))
+def test_the_paused_tests_catch_a_thread_race_alike_in_every_run(
+    pytester: pytest.Pytester, store: str, clause_id: str
+) -> None:
+    """Pausing a save before each of its lines finds the race, at the same line."""
+    details = []
+    for _ in range(2):
+        result, clauses = run_report(
+            pytester, f"{MODULE}:{store}", "-k", "paused_anywhere"
+        )
+        verdict = clauses[clause_id]
+        assert verdict["status"] == "fail", verdict
+        assert "was paused before line" in verdict["detail"], verdict
+        assert result.ret == pytest.ExitCode.TESTS_FAILED
+        details.append(verdict["detail"])
+
+    assert details[0] == details[1]
 
 
 def test_the_sound_file_store_passes_every_new_check(

@@ -36,8 +36,9 @@ ItemT = TypeVar("ItemT", bound=_Marked)
 def spread_long_tests(items: list[ItemT]) -> list[ItemT]:
     """The same items, with the kit's long tests spread evenly through the order.
 
-    The long tests run for a time or example budget (the state machine, the races,
-    the crash check) and take most of a run. Left where collection puts them, the
+    The long tests run for a time or example budget, or once per line of a save
+    (the state machine, the races, the paused saves, the crash check), and take
+    most of a run. Left where collection puts them, the
     state machine tests sit side by side at the end and xdist's load scheduler
     hands them, and often the races too, to one worker while the other waits:
     ``--tokenstore-thorough`` took as long with ``-n 2`` as without. Spread over

@@ -163,6 +163,126 @@ def run_threads(store: Any, plans: dict[str, list[Step]], bound: float) -> Outco
     return outcome
 
 
+BLOCKED_AFTER = 0.005
+"""Seconds the second call may go without calling any Python function before it is
+taken to wait on the first (a lock, a transaction), and the first is let go on."""
+
+
+def pause_points(store: Any) -> frozenset[str]:
+    """The source files of the store's own classes: where a call can be paused.
+
+    Pauses fall between lines of the store's Python code (its class and the classes
+    it builds on); what a line calls in a driver or the standard library runs whole.
+    """
+    files = set()
+    for cls in type(store).__mro__:
+        module = sys.modules.get(cls.__module__)
+        path = getattr(module, "__file__", None)
+        if cls is object or path is None:
+            continue
+        files.add(path)
+    return frozenset(files)
+
+
+class _Pause:
+    """A trace that counts the store's lines in one thread and stops before one."""
+
+    def __init__(self, files: frozenset[str], stop_before: int) -> None:
+        self.files = files
+        self.stop_before = stop_before
+        self.lines = 0
+        self.reached = threading.Event()
+        self.go_on = threading.Event()
+
+    def trace(self, frame: Any, event: str, arg: Any) -> Any:
+        if frame.f_code.co_filename not in self.files:
+            return None
+        return self.line
+
+    def line(self, frame: Any, event: str, arg: Any) -> Any:
+        if event == "line":
+            self.lines += 1
+            if self.lines == self.stop_before:
+                self.reached.set()
+                self.go_on.wait()
+        return self.line
+
+
+def lines_run(store: Any, step: Step) -> int:
+    """How many lines of the store's own code one call runs, alone."""
+    pause = _Pause(pause_points(store), 0)
+
+    def work() -> None:
+        sys.settrace(pause.trace)
+        try:
+            perform(store, "thread A", step)
+        finally:
+            sys.settrace(None)
+
+    thread = threading.Thread(target=work, name="tokenstore-count", daemon=True)
+    thread.start()
+    thread.join()
+    return pause.lines
+
+
+def run_paused(
+    store: Any, first: Step, second: Step, stop_before: int, bound: float
+) -> Outcome:
+    """Run ``first`` in one thread, paused before its ``stop_before``-th line of
+    store code; meanwhile run ``second`` whole in another, then let ``first`` go on.
+
+    While ``second`` keeps calling functions it is left to finish; once it calls
+    none for a moment it is waiting on ``first`` (a correct store's lock, a
+    database's row lock), and ``first`` is let go on. A call still busy after
+    ``bound`` seconds is named as stuck.
+    """
+    outcome = Outcome()
+    pause = _Pause(pause_points(store), stop_before)
+    current: dict[str, str] = {}
+    lock = threading.Lock()
+    calls = [0]
+
+    def count_calls(frame: Any, event: str, arg: Any) -> None:
+        calls[0] += 1
+
+    def work(name: str, step: Step, paused: bool) -> None:
+        current[name] = METHOD[step[0]]
+        sys.settrace(pause.trace if paused else count_calls)
+        try:
+            event = perform(store, name, step)
+        finally:
+            sys.settrace(None)
+            if paused:
+                pause.reached.set()
+        with lock:
+            outcome.events.append(event)
+        current.pop(name, None)
+
+    first_thread = threading.Thread(
+        target=work, args=("thread A", first, True), name="tokenstore-A", daemon=True
+    )
+    second_thread = threading.Thread(
+        target=work, args=("thread B", second, False), name="tokenstore-B", daemon=True
+    )
+    deadline = time.monotonic() + bound
+    first_thread.start()
+    pause.reached.wait(bound)
+    second_thread.start()
+    seen = -1
+    while second_thread.is_alive() and calls[0] != seen:
+        if time.monotonic() > deadline:
+            break
+        seen = calls[0]
+        second_thread.join(BLOCKED_AFTER)
+    pause.go_on.set()
+    for thread in (first_thread, second_thread):
+        thread.join(max(deadline - time.monotonic(), 0.0))
+    stuck = [name for name, method in sorted(current.items()) if method]
+    if stuck and (first_thread.is_alive() or second_thread.is_alive()):
+        outcome.stuck = f"{current[stuck[0]]}() in {stuck[0]}"
+    return outcome
+
+
 def fork_available() -> bool:
     """Whether the kit can start worker processes that share the test's factory."""
     return hasattr(os, "fork")

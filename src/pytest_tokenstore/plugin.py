@@ -163,8 +163,8 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     config.addinivalue_line(
         "markers",
-        "tokenstore_long: the kit's tests that run for a time or example budget "
-        "(state machine, races, crash check); spread over xdist's workers",
+        "tokenstore_long: the kit's longest tests (state machine, races, paused "
+        "saves, crash check); spread over xdist's workers",
     )
     texts, source = _store_texts(config)
     if not texts:

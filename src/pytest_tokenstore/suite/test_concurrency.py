@@ -1,8 +1,11 @@
 """CONC-1 to CONC-3: threads and processes saving and reading at once.
 
 They run only for stores that declare ``thread-safe`` (CONC-1, CONC-2) or
-``multi-process`` (CONC-3). Each test repeats short rounds for half a second
-(ten with ``--tokenstore-thorough``) and judges every round's history.
+``multi-process`` (CONC-3). The race tests repeat short rounds for half a second
+(ten with ``--tokenstore-thorough``) and judge every round's history; whether a
+round meets a race is chance. The paused tests leave nothing to chance: they stop
+one thread's save before each line of the store's own code in turn, run another
+call whole meanwhile, and judge every such history.
 """
 
 from __future__ import annotations
@@ -18,8 +21,11 @@ from pytest_tokenstore.concurrency import (
     budget,
     fork_available,
     hang_bound,
+    lines_run,
+    perform,
     require,
     rounds,
+    run_paused,
     run_processes,
     run_threads,
 )
@@ -160,3 +166,88 @@ def test_processes_sharing_the_storage_keep_every_record(
         history.check(
             outcome, final_records("CONC-3", tokenstore_factory()), hang_bound(config)
         )
+
+
+Scenario = tuple[list[Step], Step]
+"""What is saved before the paused save starts, and thread B's call."""
+
+
+def paused_saves(
+    clause_id: str,
+    store: Any,
+    first: Step,
+    scenarios: dict[str, Scenario],
+    bound: float,
+) -> None:
+    """Pause ``first`` before each line of store code in turn, on a store holding
+    just what each scenario saves first, while thread B makes the scenario's call
+    whole; judge every history, the earlier saves included."""
+    __tracebackhide__ = True
+    for doing, (before, second) in scenarios.items():
+        call(clause_id, store, "delete_tokens")
+        for step in before:
+            perform(store, "the setup", step)
+        lines = lines_run(store, first)
+        if not lines:
+            pytest.skip(
+                "not checked: the store runs no Python code of its own the kit "
+                "could pause a call in"
+            )
+        for line in range(1, lines + 1):
+            call(clause_id, store, "delete_tokens")
+            setup = [perform(store, "the setup", step) for step in before]
+            outcome = run_paused(store, first, second, line, bound)
+            outcome.events[:0] = setup
+            history = History(
+                clause_id,
+                f"while thread A's save was paused before line {line} of the "
+                f"{lines} lines of store code it runs, and thread B {doing}",
+            )
+            history.check(outcome, final_records(clause_id, store), bound)
+
+
+@clause("CONC-1")
+@pytest.mark.tokenstore_long
+def test_a_save_of_a_user_paused_anywhere_leaves_one_record(
+    tokenstore: Any, tokenstore_spec: StoreSpec, request: pytest.FixtureRequest
+) -> None:
+    """Another thread saves the same user inside any step of a save; one remains."""
+    require(tokenstore_spec, "thread-safe")
+    paused_saves(
+        "CONC-1",
+        tokenstore,
+        ("save", shared_state(0, 0, 0)),
+        {
+            "saved the same user": ([], ("save", shared_state(0, 1, 0))),
+            "saved the same user, stored before": (
+                [("save", shared_state(0, 2, 0))],
+                ("save", shared_state(0, 1, 0)),
+            ),
+        },
+        hang_bound(request.config),
+    )
+
+
+@clause("CONC-2")
+@pytest.mark.tokenstore_long
+def test_a_save_paused_anywhere_loses_no_other_record(
+    tokenstore: Any, tokenstore_spec: StoreSpec, request: pytest.FixtureRequest
+) -> None:
+    """Inside any step of a save, another thread saves its own user, lists, or
+    looks up a stored user; nothing is lost, torn or hidden."""
+    require(tokenstore_spec, "thread-safe")
+    stored = own_state(0, "C", 0, 1)
+    paused_saves(
+        "CONC-2",
+        tokenstore,
+        ("save", own_state(0, "A", 0, 1)),
+        {
+            "saved another user": ([], ("save", own_state(0, "B", 0, 1))),
+            "listed the tokens": ([("save", stored)], ("list", None)),
+            "looked up a stored user": (
+                [("save", stored)],
+                ("find", stored["user_name"]),
+            ),
+        },
+        hang_bound(request.config),
+    )
