@@ -19,6 +19,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 STORES = (
     "reference_stores.sqlite_store:SQLiteTokenStore",
@@ -30,7 +32,7 @@ SPEEDUP_TARGET = 1.6
 # Deselects every kit test: a run with it measures start-up and shutdown alone, and
 # pytest then exits with status 5, "no tests ran".
 DESELECT_ALL = ("-m", "not tokenstore")
-NO_TESTS = (5,)
+NO_TESTS = (int(pytest.ExitCode.NO_TESTS_COLLECTED),)
 OVERHEAD_TARGET_S = 0.050
 # The pytest11 plugins that come with the kit's dependencies, loaded in every run.
 DEPENDENCY_PLUGINS = ("hypothesispytest", "xdist", "xdist.looponfail")

@@ -161,9 +161,11 @@ def pytest_configure(config: pytest.Config) -> None:
         "tokenstore_sdk: the kit's tests that run the Zoho SDK's token flows "
         "against the store and a fake Zoho on 127.0.0.1",
     )
+    from .collect import LONG_MARKER
+
     config.addinivalue_line(
         "markers",
-        "tokenstore_long: the kit's longest tests (state machine, races, paused "
+        f"{LONG_MARKER}: the kit's longest tests (state machine, races, paused "
         "saves, crash check); spread over xdist's workers",
     )
     texts, source = _store_texts(config)
@@ -422,7 +424,7 @@ class KitPlugin:
             return
         from .collect import spread_long_tests
 
-        items[:] = spread_long_tests(items)
+        items[:] = spread_long_tests(items, lambda item: _in_suite(item.path))
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> Any:
