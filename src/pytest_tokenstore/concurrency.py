@@ -1,8 +1,11 @@
 """Running a store from many threads or processes at once, and judging the history.
 
 Every worker runs a plan of steps (save a record, find a user, list the tokens) and
-logs each call with its start, end and outcome. The history is then checked against
-what any correct store could have done, without a model of its internals:
+logs each call with its start, end and outcome. Threads either race freely, or one
+is paused before a chosen line of the store's own code while another runs
+(``run_paused``), which makes a race in that code show up in every run. The history
+is then checked against what any correct store could have done, without a model of
+its internals:
 
 - every call succeeds;
 - a read returns whole records, each exactly as one save sent it (nothing torn or
@@ -265,16 +268,18 @@ def run_paused(
         target=work, args=("thread B", second, False), name="tokenstore-B", daemon=True
     )
     deadline = time.monotonic() + bound
-    first_thread.start()
-    pause.reached.wait(bound)
-    second_thread.start()
-    seen = -1
-    while second_thread.is_alive() and calls[0] != seen:
-        if time.monotonic() > deadline:
-            break
-        seen = calls[0]
-        second_thread.join(BLOCKED_AFTER)
-    pause.go_on.set()
+    try:
+        first_thread.start()
+        pause.reached.wait(bound)
+        second_thread.start()
+        seen = -1
+        while second_thread.is_alive() and calls[0] != seen:
+            if time.monotonic() > deadline:
+                break
+            seen = calls[0]
+            second_thread.join(BLOCKED_AFTER)
+    finally:
+        pause.go_on.set()  # never leave the paused thread behind, even on a hang
     for thread in (first_thread, second_thread):
         thread.join(max(deadline - time.monotonic(), 0.0))
     stuck = [name for name, method in sorted(current.items()) if method]
