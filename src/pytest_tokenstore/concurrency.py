@@ -216,11 +216,12 @@ def lines_run(store: Any, step: Step) -> int:
     pause = _Pause(pause_points(store), 0)
 
     def work() -> None:
+        previous = sys.gettrace()  # a coverage tool's or debugger's, if any
         sys.settrace(pause.trace)
         try:
             perform(store, "thread A", step)
         finally:
-            sys.settrace(None)
+            sys.settrace(previous)
 
     thread = threading.Thread(target=work, name="tokenstore-count", daemon=True)
     thread.start()
@@ -250,11 +251,12 @@ def run_paused(
 
     def work(name: str, step: Step, paused: bool) -> None:
         current[name] = METHOD[step[0]]
+        previous = sys.gettrace()  # a coverage tool's or debugger's, if any
         sys.settrace(pause.trace if paused else count_calls)
         try:
             event = perform(store, name, step)
         finally:
-            sys.settrace(None)
+            sys.settrace(previous)
             if paused:
                 pause.reached.set()
         with lock:
