@@ -131,6 +131,67 @@ class UnlockedWithoutDelay(SoundStore):
     tokenstore_capabilities: ClassVar[frozenset[str]] = frozenset({"thread-safe"})
 
 
+class PollsForItsLock(SoundStore):
+    """Correct: takes its lock by polling and counts the waits, as some file-lock
+    libraries do, so a waiting thread keeps calling functions."""
+
+    tokenstore_capabilities: ClassVar[frozenset[str]] = frozenset({"thread-safe"})
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+        self.waits = 0
+
+    def wait_a_little(self) -> None:
+        self.waits += 1
+        time.sleep(0.0005)
+
+    def guarded(self, action: str, work: Any) -> Any:
+        while not self._lock.acquire(blocking=False):
+            self.wait_a_little()
+        try:
+            return super().guarded(action, work)
+        finally:
+            self._lock.release()
+
+
+class UpdatesByRemoveAndAdd(LockedStore):
+    """Lookups skip the lock, and an update takes the row out before it puts it
+    back: a lookup in between misses a user who is stored."""
+
+    def guarded(self, action: str, work: Any) -> Any:
+        if action.startswith(("find", "list")):
+            return SoundStore.guarded(self, action, work)
+        return super().guarded(action, work)
+
+    def merge(self, row: Row, token: OAuthToken) -> None:
+        rows = self.rows()
+        rows.remove(row)
+        super().merge(row, token)
+        rows.append(row)
+
+
+class ListsAnIndexUnlocked(LockedStore):
+    """Keeps the rows by id in a dict as well; get_tokens walks the dict without
+    the lock, so a save that adds a user during the walk breaks the listing."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.by_id: dict[Any, Row] = {}
+
+    def insert(self, token: OAuthToken) -> None:
+        super().insert(token)
+        row = self.rows()[-1]
+        self.by_id[row["id"]] = row
+
+    def delete_tokens(self) -> None:
+        super().delete_tokens()
+        self.by_id.clear()
+
+    def get_tokens(self) -> Any:
+        return [self.to_token(row) for row in self.by_id.values()]
+
+
 class TornRecords(LockedStore):
     """Reads skip the lock, and an insert fills in its new row field by field."""
 
@@ -272,6 +333,8 @@ CAUGHT_BY: dict[str, str] = {
 CAUGHT_WHEN_PAUSED: dict[str, str] = {
     "UnlockedWithoutDelay": "CONC-1",
     "ChecksThenInserts": "CONC-1",
+    "UpdatesByRemoveAndAdd": "CONC-1",
     "TornRecords": "CONC-2",
+    "ListsAnIndexUnlocked": "CONC-2",
 }
 """Thread races the paused tests alone must flag, the same way in every run."""

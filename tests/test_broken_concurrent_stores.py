@@ -73,6 +73,23 @@ def test_the_paused_tests_catch_a_thread_race_alike_in_every_run(
     assert details[0] == details[1]
 
 
+def test_a_store_that_polls_for_its_lock_passes_the_paused_tests(
+    pytester: pytest.Pytester,
+) -> None:
+    """A waiting thread that keeps calling functions is not taken for a hang."""
+    result, clauses = run_report(
+        pytester,
+        f"{MODULE}:PollsForItsLock",
+        "-k",
+        "paused_anywhere",
+        "--tokenstore-timeout=5",
+    )
+
+    assert result.ret == pytest.ExitCode.OK
+    for clause_id in ("CONC-1", "CONC-2"):
+        assert clauses[clause_id]["status"] == "pass", clauses[clause_id]
+
+
 def test_the_sound_file_store_passes_every_new_check(
     pytester: pytest.Pytester,
 ) -> None:

@@ -18,6 +18,7 @@ its internals:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import selectors
@@ -170,6 +171,11 @@ BLOCKED_AFTER = 0.005
 """Seconds the second call may go without calling any Python function before it is
 taken to wait on the first (a lock, a transaction), and the first is let go on."""
 
+PATIENCE = 20
+"""The second call may run this many times as long as it took alone (and at least
+``4 * BLOCKED_AFTER``) while the first is paused: a store that waits for a lock by
+polling keeps calling functions, and the first must then go on all the same."""
+
 
 def pause_points(store: Any) -> frozenset[str]:
     """The source files of the store's own classes: where a call can be paused.
@@ -185,6 +191,47 @@ def pause_points(store: Any) -> frozenset[str]:
             continue
         files.add(path)
     return frozenset(files)
+
+
+Tracer = Callable[[Any, str, Any], Any]
+
+
+def _both(first: Tracer | None, second: Tracer | None) -> Tracer | None:
+    """One global trace function that runs two, each as if it were alone."""
+    if first is None or second is None:
+        return first or second
+
+    def start(frame: Any, event: str, arg: Any) -> Any:
+        return _pair(first(frame, event, arg), second(frame, event, arg))
+
+    return start
+
+
+def _pair(first: Tracer | None, second: Tracer | None) -> Tracer | None:
+    """One frame's local trace function that runs two, each as if it were alone."""
+    if first is None or second is None:
+        return first or second
+    pair: list[Tracer | None] = [first, second]
+
+    def local(frame: Any, event: str, arg: Any) -> Any:
+        for index, tracer in enumerate(pair):
+            if tracer is not None:
+                pair[index] = tracer(frame, event, arg)
+        return local if pair[0] is not None or pair[1] is not None else None
+
+    return local
+
+
+@contextlib.contextmanager
+def _traced(tracer: Tracer) -> Iterator[None]:
+    """Trace this thread with ``tracer`` beside whatever traced it before (a
+    coverage tool, a debugger), which sees every event as it would have."""
+    previous: Any = sys.gettrace()
+    sys.settrace(_both(previous, tracer))
+    try:
+        yield
+    finally:
+        sys.settrace(previous)
 
 
 class _Pause:
@@ -211,34 +258,37 @@ class _Pause:
         return self.line
 
 
-def lines_run(store: Any, step: Step) -> int:
-    """How many lines of the store's own code one call runs, alone."""
+def lines_run(store: Any, step: Step, bound: float) -> tuple[int, Event | None]:
+    """How many lines of the store's own code one call runs alone, and its event;
+    no event if the call was still busy after ``bound`` seconds."""
     pause = _Pause(pause_points(store), 0)
+    done: list[Event] = []
 
     def work() -> None:
-        previous = sys.gettrace()  # a coverage tool's or debugger's, if any
-        sys.settrace(pause.trace)
-        try:
-            perform(store, "thread A", step)
-        finally:
-            sys.settrace(previous)
+        with _traced(pause.trace):
+            done.append(perform(store, "thread A", step))
 
     thread = threading.Thread(target=work, name="tokenstore-count", daemon=True)
     thread.start()
-    thread.join()
-    return pause.lines
+    thread.join(bound)
+    return pause.lines, (done[0] if done else None)
 
 
 def run_paused(
-    store: Any, first: Step, second: Step, stop_before: int, bound: float
+    store: Any,
+    first: Step,
+    second: Step,
+    stop_before: int,
+    bound: float,
+    patience: float,
 ) -> Outcome:
     """Run ``first`` in one thread, paused before its ``stop_before``-th line of
     store code; meanwhile run ``second`` whole in another, then let ``first`` go on.
 
-    While ``second`` keeps calling functions it is left to finish; once it calls
-    none for a moment it is waiting on ``first`` (a correct store's lock, a
-    database's row lock), and ``first`` is let go on. A call still busy after
-    ``bound`` seconds is named as stuck.
+    ``first`` goes on once ``second`` has returned, or has called no function for
+    ``BLOCKED_AFTER`` seconds (it waits on ``first``: a correct store's lock, a
+    database's row lock), or has run for ``patience`` seconds (it polls for such a
+    lock). A call still busy after ``bound`` seconds is named as stuck.
     """
     outcome = Outcome()
     pause = _Pause(pause_points(store), stop_before)
@@ -251,12 +301,10 @@ def run_paused(
 
     def work(name: str, step: Step, paused: bool) -> None:
         current[name] = METHOD[step[0]]
-        previous = sys.gettrace()  # a coverage tool's or debugger's, if any
-        sys.settrace(pause.trace if paused else count_calls)
         try:
-            event = perform(store, name, step)
+            with _traced(pause.trace if paused else count_calls):
+                event = perform(store, name, step)
         finally:
-            sys.settrace(previous)
             if paused:
                 pause.reached.set()
         with lock:
@@ -274,9 +322,10 @@ def run_paused(
         first_thread.start()
         pause.reached.wait(bound)
         second_thread.start()
+        give_up = time.monotonic() + patience
         seen = -1
         while second_thread.is_alive() and calls[0] != seen:
-            if time.monotonic() > deadline:
+            if time.monotonic() > min(give_up, deadline):
                 break
             seen = calls[0]
             second_thread.join(BLOCKED_AFTER)

@@ -16,6 +16,9 @@ import pytest
 
 from pytest_tokenstore.checks import call, clause
 from pytest_tokenstore.concurrency import (
+    BLOCKED_AFTER,
+    METHOD,
+    PATIENCE,
     History,
     Step,
     budget,
@@ -168,60 +171,85 @@ def test_processes_sharing_the_storage_keep_every_record(
         )
 
 
-Scenario = tuple[list[Step], Step]
-"""What is saved before the paused save starts, and thread B's call."""
+Scenario = tuple[list[Step], Step, Step]
+"""What is saved first, thread A's call (paused), and thread B's call (whole)."""
 
 
-def paused_saves(
-    clause_id: str,
-    store: Any,
-    first: Step,
-    scenarios: dict[str, Scenario],
-    bound: float,
+def paused_calls(
+    clause_id: str, store: Any, scenarios: dict[str, Scenario], bound: float
 ) -> None:
-    """Pause ``first`` before each line of store code in turn, on a store holding
-    just what each scenario saves first, while thread B makes the scenario's call
-    whole; judge every history, the earlier saves included."""
+    """For each scenario, pause thread A's call before each line of store code in
+    turn, on a store holding just what the scenario saves first, while thread B
+    makes its call whole; judge every history, the first saves included."""
     __tracebackhide__ = True
-    for doing, (before, second) in scenarios.items():
+    for doing, (before, first, second) in scenarios.items():
+        method = METHOD[first[0]]
         call(clause_id, store, "delete_tokens")
         for step in before:
             perform(store, "the setup", step)
-        lines = lines_run(store, first)
+        lines, alone = lines_run(store, first, bound)
+        if alone is None:
+            History(
+                clause_id, "when it ran alone, for the kit to count its lines"
+            ).fail(
+                f"{method}() in a thread did not return within {bound:g} s",
+                "a store shared this way must never block for good",
+            )
         if not lines:
             pytest.skip(
                 "not checked: the store runs no Python code of its own the kit "
                 "could pause a call in"
             )
+        patience = _patience(clause_id, store, before, second)
         for line in range(1, lines + 1):
             call(clause_id, store, "delete_tokens")
             setup = [perform(store, "the setup", step) for step in before]
-            outcome = run_paused(store, first, second, line, bound)
+            outcome = run_paused(store, first, second, line, bound, patience)
             outcome.events[:0] = setup
             history = History(
                 clause_id,
-                f"while thread A's save was paused before line {line} of the "
+                f"while thread A's {method}() was paused before line {line} of the "
                 f"{lines} lines of store code it runs, and thread B {doing}",
             )
             history.check(outcome, final_records(clause_id, store), bound)
 
 
+def _patience(clause_id: str, store: Any, before: list[Step], second: Step) -> float:
+    """How long thread B may run while A is paused: ``PATIENCE`` times its time
+    alone, and at least ``4 * BLOCKED_AFTER``."""
+    call(clause_id, store, "delete_tokens")
+    for step in before:
+        perform(store, "the setup", step)
+    alone = perform(store, "thread B", second)
+    return max(PATIENCE * (alone.end - alone.start), 4 * BLOCKED_AFTER)
+
+
+SHARED = shared_state(0, 2, 0)
+"""The shared user as stored before the paused call."""
+STORED = own_state(0, "C", 0, 1)
+"""Another user stored before the paused call."""
+
+
 @clause("CONC-1")
 @pytest.mark.tokenstore_long
-def test_a_save_of_a_user_paused_anywhere_leaves_one_record(
+def test_a_call_on_a_user_paused_anywhere_leaves_one_record(
     tokenstore: Any, tokenstore_spec: StoreSpec, request: pytest.FixtureRequest
 ) -> None:
-    """Another thread saves the same user inside any step of a save; one remains."""
+    """Inside any step of a save of a user, another thread saves or looks up the
+    same user; one whole record remains, found by every lookup."""
     require(tokenstore_spec, "thread-safe")
-    paused_saves(
+    save_a = ("save", shared_state(0, 0, 0))
+    save_b = ("save", shared_state(0, 1, 0))
+    paused_calls(
         "CONC-1",
         tokenstore,
-        ("save", shared_state(0, 0, 0)),
         {
-            "saved the same user": ([], ("save", shared_state(0, 1, 0))),
-            "saved the same user, stored before": (
-                [("save", shared_state(0, 2, 0))],
-                ("save", shared_state(0, 1, 0)),
+            "saved the same user": ([], save_a, save_b),
+            "saved the same user, stored before": ([("save", SHARED)], save_a, save_b),
+            "looked the user up, stored before": (
+                [("save", SHARED)],
+                save_a,
+                ("find", SHARED_USER),
             ),
         },
         hang_bound(request.config),
@@ -230,24 +258,24 @@ def test_a_save_of_a_user_paused_anywhere_leaves_one_record(
 
 @clause("CONC-2")
 @pytest.mark.tokenstore_long
-def test_a_save_paused_anywhere_loses_no_other_record(
+def test_a_call_paused_anywhere_loses_no_other_record(
     tokenstore: Any, tokenstore_spec: StoreSpec, request: pytest.FixtureRequest
 ) -> None:
     """Inside any step of a save, another thread saves its own user, lists, or
-    looks up a stored user; nothing is lost, torn or hidden."""
+    looks up a stored user; inside any step of a listing, another thread saves;
+    nothing is lost, torn or hidden."""
     require(tokenstore_spec, "thread-safe")
-    stored = own_state(0, "C", 0, 1)
-    paused_saves(
+    save_a = ("save", own_state(0, "A", 0, 1))
+    save_b = ("save", own_state(0, "B", 0, 1))
+    stored = [("save", STORED)]
+    paused_calls(
         "CONC-2",
         tokenstore,
-        ("save", own_state(0, "A", 0, 1)),
         {
-            "saved another user": ([], ("save", own_state(0, "B", 0, 1))),
-            "listed the tokens": ([("save", stored)], ("list", None)),
-            "looked up a stored user": (
-                [("save", stored)],
-                ("find", stored["user_name"]),
-            ),
+            "saved another user": ([], save_a, save_b),
+            "listed the tokens": (stored, save_a, ("list", None)),
+            "looked up a stored user": (stored, save_a, ("find", STORED["user_name"])),
+            "saved a new user": (stored, ("list", None), save_b),
         },
         hang_bound(request.config),
     )
